@@ -1,0 +1,83 @@
+import { awscdk, javascript } from 'projen';
+
+const project = new awscdk.AwsCdkConstructLibrary({
+  name: 'cdk-mirror-origin',
+  description:
+    'Mirror back-to-origin on AWS: CloudFront serves from S3 and, on a miss, a Lambda function URL fetches the object from the old origin, stores it and answers.',
+  author: 'cdk-mirror-origin maintainers',
+  authorAddress: 'maintainers@cdk-mirror-origin.dev',
+  repositoryUrl: 'https://github.com/cdk-mirror-origin/cdk-mirror-origin',
+  license: 'Apache-2.0',
+  keywords: ['awscdk', 'aws-cdk', 'cdk', 'cloudfront', 's3', 'lambda', 'mirror', 'origin-group', 'function-url', 'migration'],
+  stability: 'experimental',
+
+  defaultReleaseBranch: 'main',
+  packageManager: javascript.NodePackageManager.NPM,
+  projenrcTs: true,
+  minNodeVersion: '20.16.0',
+
+  cdkVersion: '2.276.0',
+  jsiiVersion: '~6.0',
+  constructsVersion: '10.5.1',
+
+  publishToPypi: { distName: 'cdk-mirror-origin', module: 'cdk_mirror_origin' },
+  publishToMaven: {
+    mavenGroupId: 'io.github.cdk-mirror-origin',
+    mavenArtifactId: 'cdk-mirror-origin',
+    javaPackage: 'io.github.cdkmirrororigin',
+  },
+  publishToNuget: { packageId: 'CdkMirrorOrigin', dotNetNamespace: 'CdkMirrorOrigin' },
+  publishToGo: { moduleName: 'github.com/cdk-mirror-origin/cdk-mirror-origin-go' },
+
+  // `src/handler/mirror.lambda.ts` becomes `MirrorFunction` with a pinned runtime, so synth never depends on the region.
+  lambdaAutoDiscover: true,
+  lambdaOptions: {
+    runtime: awscdk.LambdaRuntime.NODEJS_24_X,
+    awsSdkConnectionReuse: false,
+    // The SDK is bundled: the runtime's copy changes under us and is not documented to include lib-storage.
+    bundlingOptions: { externals: [] },
+  },
+
+  tsconfigDevFile: 'tsconfig.dev.json',
+  // The dev config covers src, test and the dev-only folders (local stack, benchmark, example app).
+  tsconfigDev: { include: ['.projenrc.ts'] },
+
+  eslintOptions: {
+    dirs: ['src'],
+    devdirs: ['test', 'local', 'bench', 'example', 'projenrc'],
+    fileExtensions: ['.ts'],
+    // One dev project covers every linted file, the loose .projenrc.ts included.
+    projectService: false,
+    tsconfigPath: './tsconfig.dev.json',
+  },
+
+  devDeps: [
+    '@aws-sdk/client-s3@^3',
+    '@aws-sdk/lib-storage@^3',
+    '@types/aws-lambda@^8',
+    'aws-cdk@~2.1148.1',
+    'aws-sdk-client-mock@^4',
+    'cdk-nag@^3',
+    's3rver@3.7.1',
+    'undici@^7',
+  ],
+
+  jestOptions: {
+    // Snapshots are compared, never silently rewritten (CI or not).
+    updateSnapshot: javascript.UpdateSnapshot.NEVER,
+    jestConfig: {
+      testTimeout: 60_000,
+    },
+  },
+
+  gitignore: ['/cdk.out/', '/example/cdk.out/', '*.tmp'],
+});
+
+for (const path of ['/example/', '/.ci/', '/cdk.out/']) {
+  project.addPackageIgnore(path);
+}
+
+// Tests load the bundled handler exactly as Lambda does, so bundle before testing.
+project.testTask.prependSpawn(project.tasks.tryFind('bundle')!);
+
+project.synth();

@@ -1,0 +1,272 @@
+/**
+ * The configuration the construct hands to the fetch-and-store handler, as
+ * Lambda environment variables. The construct serialises it with
+ * `toEnvironment`, the handler reads it back with `fromEnvironment`; both import
+ * this module, so no name or rule is written twice.
+ *
+ * This module is bundled into the handler: it must not import aws-cdk-lib.
+ */
+
+/** Everything the handler needs to know, in the units it works in. */
+export interface MirrorConfig {
+  /** Bucket the mirrored objects are stored in. */
+  readonly bucketName: string;
+  /** Absolute http(s) URL of the third-party origin; its path is the base request paths are appended to. */
+  readonly endpoint: string;
+  /** Prefix of every stored key: empty, or ending with `/`. */
+  readonly keyPrefix: string;
+  /** `max-age` the handler gives a 404/410 from the origin. */
+  readonly notFoundTtlSeconds: number;
+  /** Viewer headers passed on to the origin, lower case. */
+  readonly forwardHeaders: readonly string[];
+  /** Static headers sent to the origin with every request. */
+  readonly originHeaders: Readonly<Record<string, string>>;
+  /** Longest wait for the origin's response headers. */
+  readonly originResponseTimeoutMs: number;
+  /** Longest pause between two pieces of the origin's body. */
+  readonly originIdleTimeoutMs: number;
+  /** Objects larger than this are stored first, then answered with a redirect. */
+  readonly streamThresholdBytes: number;
+  /** Objects larger than this are refused and never stored. */
+  readonly maxObjectSizeBytes: number;
+  /** Query-string parameters that select a variant of an object (empty: the query string is ignored). */
+  readonly variantQueryStrings: readonly string[];
+}
+
+/** The environment variable that carries each field. */
+export const ENVIRONMENT_VARIABLES: { readonly [K in keyof MirrorConfig]: string } = {
+  bucketName: 'MIRROR_BUCKET_NAME',
+  endpoint: 'MIRROR_ENDPOINT',
+  keyPrefix: 'MIRROR_KEY_PREFIX',
+  notFoundTtlSeconds: 'MIRROR_NOT_FOUND_TTL_SECONDS',
+  forwardHeaders: 'MIRROR_FORWARD_HEADERS',
+  originHeaders: 'MIRROR_ORIGIN_HEADERS',
+  originResponseTimeoutMs: 'MIRROR_ORIGIN_RESPONSE_TIMEOUT_MS',
+  originIdleTimeoutMs: 'MIRROR_ORIGIN_IDLE_TIMEOUT_MS',
+  streamThresholdBytes: 'MIRROR_STREAM_THRESHOLD_BYTES',
+  maxObjectSizeBytes: 'MIRROR_MAX_OBJECT_SIZE_BYTES',
+  variantQueryStrings: 'MIRROR_VARIANT_QUERY_STRINGS',
+};
+
+/** Defaults shared by the construct's `@default` docs and the handler. */
+export const DEFAULTS = {
+  keyPrefix: '',
+  notFoundTtlSeconds: 10,
+  originResponseTimeoutMs: 10_000,
+  originIdleTimeoutMs: 20_000,
+  streamThresholdBytes: 6 * 1024 * 1024,
+  maxObjectSizeBytes: 5 * 1024 * 1024 * 1024,
+} as const;
+
+/** Largest object S3 stores (5 TiB). */
+export const MAX_S3_OBJECT_BYTES = 5 * 1024 * 1024 * 1024 * 1024;
+/** Largest body Lambda streams to a function URL viewer (200 MB). */
+export const MAX_STREAMED_RESPONSE_BYTES = 200 * 1000 * 1000;
+/** Most variant parameters a distribution may name. */
+export const MAX_VARIANT_QUERY_STRINGS = 10;
+
+/** How values that may be deploy-time tokens are turned into strings. */
+export interface Stringifiers {
+  /** Serialises a JSON value (the construct passes `Stack.toJsonString`, which keeps tokens). */
+  readonly json: (value: unknown) => string;
+  /** Serialises a number (the construct passes `Tokenization.stringifyNumber`). */
+  readonly number: (value: number) => string;
+}
+
+const PLAIN: Stringifiers = { json: (value) => JSON.stringify(value), number: (value) => String(value) };
+
+/** The Lambda environment variables that carry `config`. */
+export function toEnvironment(config: MirrorConfig, stringify: Stringifiers = PLAIN): Record<string, string> {
+  const names = ENVIRONMENT_VARIABLES;
+  return {
+    [names.bucketName]: config.bucketName,
+    [names.endpoint]: config.endpoint,
+    [names.keyPrefix]: config.keyPrefix,
+    [names.notFoundTtlSeconds]: stringify.number(config.notFoundTtlSeconds),
+    [names.forwardHeaders]: stringify.json(config.forwardHeaders),
+    [names.originHeaders]: stringify.json(config.originHeaders),
+    [names.originResponseTimeoutMs]: stringify.number(config.originResponseTimeoutMs),
+    [names.originIdleTimeoutMs]: stringify.number(config.originIdleTimeoutMs),
+    [names.streamThresholdBytes]: stringify.number(config.streamThresholdBytes),
+    [names.maxObjectSizeBytes]: stringify.number(config.maxObjectSizeBytes),
+    [names.variantQueryStrings]: stringify.json(config.variantQueryStrings),
+  };
+}
+
+/**
+ * Reads the configuration back, checking every value with the same rules the
+ * construct applies at synth (values that were tokens at synth are only
+ * checked here). Throws one error that lists every problem.
+ */
+export function fromEnvironment(env: Readonly<Record<string, string | undefined>>): MirrorConfig {
+  const problems: string[] = [];
+  const names = ENVIRONMENT_VARIABLES;
+
+  const text = (field: keyof MirrorConfig, fallback?: string): string => {
+    const value = env[names[field]];
+    if (value !== undefined) return value;
+    if (fallback !== undefined) return fallback;
+    problems.push(`${names[field]} is not set`);
+    return '';
+  };
+  const integer = (field: keyof MirrorConfig, min: number, max: number): number => {
+    const raw = text(field);
+    const value = Number(raw);
+    if (raw !== '' && !(Number.isSafeInteger(value) && value >= min && value <= max)) {
+      problems.push(`${names[field]} must be an integer from ${min} to ${max}, got "${raw}"`);
+    }
+    return value;
+  };
+  const json = (field: keyof MirrorConfig): unknown => {
+    const raw = text(field);
+    try {
+      return raw === '' ? undefined : JSON.parse(raw);
+    } catch {
+      problems.push(`${names[field]} must be JSON, got "${raw}"`);
+      return undefined;
+    }
+  };
+  const stringList = (field: keyof MirrorConfig): string[] => {
+    const value = json(field);
+    if (value === undefined) return [];
+    if (!Array.isArray(value) || !value.every((item) => typeof item === 'string')) {
+      problems.push(`${names[field]} must be a JSON array of strings`);
+      return [];
+    }
+    return value;
+  };
+
+  const bucketName = text('bucketName');
+  if (env[names.bucketName] === '') problems.push(`${names.bucketName} is empty`);
+
+  const endpoint = text('endpoint');
+  const endpointError = endpointProblem(endpoint);
+  if (endpointError) problems.push(`${names.endpoint} ${endpointError}`);
+
+  const keyPrefix = text('keyPrefix', DEFAULTS.keyPrefix);
+  const keyPrefixError = keyPrefixProblem(keyPrefix);
+  if (keyPrefixError) problems.push(`${names.keyPrefix} ${keyPrefixError}`);
+
+  const forwardHeaders = stringList('forwardHeaders').map((name) => name.toLowerCase());
+  for (const name of forwardHeaders) {
+    const error = forwardHeaderProblem(name);
+    if (error) problems.push(`${names.forwardHeaders} ${error}`);
+  }
+
+  const originHeadersValue = json('originHeaders') ?? {};
+  const originHeaders: Record<string, string> = {};
+  if (typeof originHeadersValue !== 'object' || originHeadersValue === null || Array.isArray(originHeadersValue)) {
+    problems.push(`${names.originHeaders} must be a JSON object of strings`);
+  } else {
+    for (const [name, value] of Object.entries(originHeadersValue)) {
+      const error = headerNameProblem(name) ?? (typeof value === 'string' ? headerValueProblem(name, value) : `header "${name}" must have a string value`);
+      if (error) problems.push(`${names.originHeaders} ${error}`);
+      else originHeaders[name.toLowerCase()] = value as string;
+    }
+  }
+
+  const variantQueryStrings = stringList('variantQueryStrings');
+  for (const error of variantQueryStringsProblems(variantQueryStrings)) {
+    problems.push(`${names.variantQueryStrings} ${error}`);
+  }
+
+  const config: MirrorConfig = {
+    bucketName,
+    endpoint,
+    keyPrefix,
+    notFoundTtlSeconds: integer('notFoundTtlSeconds', 0, 31_536_000),
+    forwardHeaders,
+    originHeaders,
+    originResponseTimeoutMs: integer('originResponseTimeoutMs', 1, 900_000),
+    originIdleTimeoutMs: integer('originIdleTimeoutMs', 1, 900_000),
+    streamThresholdBytes: integer('streamThresholdBytes', 0, MAX_STREAMED_RESPONSE_BYTES),
+    maxObjectSizeBytes: integer('maxObjectSizeBytes', 1, MAX_S3_OBJECT_BYTES),
+    variantQueryStrings,
+  };
+  if (problems.length > 0) {
+    throw new Error(`Invalid cdk-mirror-origin configuration:\n- ${problems.join('\n- ')}`);
+  }
+  return config;
+}
+
+// ---------------------------------------------------------------------------
+// Rules shared by synth-time validation (the construct) and run-time parsing
+// (the handler). Each returns a problem ("must …, got …") or undefined.
+// ---------------------------------------------------------------------------
+
+/** Why `endpoint` is not an absolute http(s) URL without credentials, query or fragment. */
+export function endpointProblem(endpoint: string): string | undefined {
+  const expected = 'must be an absolute http(s) URL without credentials, query or fragment';
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    return `${expected}, got "${endpoint}"`;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return `${expected}, got "${endpoint}" (scheme ${url.protocol})`;
+  if (url.username || url.password) return `${expected}, got a URL with credentials (pass secrets with originHeaders instead)`;
+  if (url.search || endpoint.includes('?')) return `${expected}, got "${endpoint}" (query)`;
+  if (url.hash || endpoint.includes('#')) return `${expected}, got "${endpoint}" (fragment)`;
+  if (!url.hostname) return `${expected}, got "${endpoint}" (no host)`;
+  return undefined;
+}
+
+/** Why `keyPrefix` cannot prefix stored keys (it must also work as the S3 origin's path). */
+export function keyPrefixProblem(keyPrefix: string): string | undefined {
+  if (keyPrefix === '') return undefined;
+  const expected = 'must be empty or a path like "mirror/": no leading "/", ending with "/", without "." or ".." segments or "//"';
+  if (keyPrefix.startsWith('/') || !keyPrefix.endsWith('/') || keyPrefix.includes('//')) return `${expected}, got "${keyPrefix}"`;
+  if (keyPrefix.split('/').some((segment) => segment === '.' || segment === '..')) return `${expected}, got "${keyPrefix}"`;
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f?#%\\]/.test(keyPrefix)) return `${expected}, and without control characters, "?", "#", "%" or "\\", got "${keyPrefix}"`;
+  if (Buffer.byteLength(keyPrefix, 'utf8') > 512) return `must be at most 512 bytes, got ${Buffer.byteLength(keyPrefix, 'utf8')}`;
+  return undefined;
+}
+
+const TOKEN_CHARS = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/** Why `name` is not a valid HTTP header name (RFC 9110 token). */
+export function headerNameProblem(name: string): string | undefined {
+  return TOKEN_CHARS.test(name) ? undefined : `header name must be an HTTP token (letters, digits, "-" …), got ${JSON.stringify(name)}`;
+}
+
+/** Why `value` cannot be sent as the value of header `name` (CR, LF, NUL or other control characters). */
+export function headerValueProblem(name: string, value: string): string | undefined {
+  // eslint-disable-next-line no-control-regex
+  return /[\u0000-\u0008\u000a-\u001f\u007f]/.test(value)
+    ? `header "${name}" must not contain CR, LF or other control characters`
+    : undefined;
+}
+
+/** Viewer headers that are never passed on to the origin. */
+export function isForbiddenForwardHeader(name: string): boolean {
+  const lower = name.toLowerCase();
+  return lower === 'host' || lower === 'authorization' || lower === 'cookie' || lower.startsWith('x-amz-');
+}
+
+/** Why viewer header `name` cannot be forwarded to the origin. */
+export function forwardHeaderProblem(name: string): string | undefined {
+  const invalid = headerNameProblem(name);
+  if (invalid) return invalid;
+  if (isForbiddenForwardHeader(name)) {
+    return `must not include "${name}": host, authorization, cookie and x-amz-* are never forwarded (use originHeaders for a static secret)`;
+  }
+  return undefined;
+}
+
+/** Problems with a list of variant query-string parameter names. */
+export function variantQueryStringsProblems(names: readonly string[]): string[] {
+  const problems: string[] = [];
+  if (names.length > MAX_VARIANT_QUERY_STRINGS) {
+    problems.push(`must name at most ${MAX_VARIANT_QUERY_STRINGS} parameters, got ${names.length}`);
+  }
+  const seen = new Set<string>();
+  for (const name of names) {
+    if (name === '') problems.push('must not contain an empty parameter name');
+    // eslint-disable-next-line no-control-regex
+    else if (/[\u0000-\u0020\u007f&=#%?]/.test(name)) problems.push(`parameter name must not contain spaces, control characters, "&", "=", "#", "%" or "?", got ${JSON.stringify(name)}`);
+    if (seen.has(name)) problems.push(`must not name "${name}" twice`);
+    seen.add(name);
+  }
+  return problems;
+}
