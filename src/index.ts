@@ -1,1 +1,1 @@
-export {};
+export * from './mirror-origin-distribution';

@@ -1,0 +1,428 @@
+import { Annotations, Duration, RemovalPolicy, Size, Stack, Token, Tokenization } from 'aws-cdk-lib';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
+import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { acknowledgeNagFindings } from './acknowledgements';
+import { MirrorConfig, toEnvironment } from './config';
+import { MirrorFunction } from './handler/mirror-function';
+import { PROP_DEFAULTS, WARNINGS, WARNING_IDS, propsProblems, validationError } from './validation';
+
+/** Properties of a `MirrorOriginDistribution`. */
+export interface MirrorOriginDistributionProps {
+  /**
+   * The third-party origin to mirror: an absolute http(s) URL without credentials, query or fragment.
+   * Its path, if any, is the base that request paths are appended to.
+   */
+  readonly endpoint: string;
+
+  /**
+   * The bucket that holds the mirror. A bucket you bring must let the distribution's OAC statement into its
+   * policy (a bucket defined in the app does; an imported one needs it added by hand).
+   * @default - a new private bucket: all public access blocked, SSL enforced, S3-managed encryption,
+   * bucket owner enforced, retained when the stack is deleted
+   */
+  readonly bucket?: s3.IBucket;
+
+  /**
+   * Prefix of every key the handler stores, ending with "/". It is also the S3 origin's path, so CloudFront
+   * looks up the same keys; a plain string (not a token).
+   * @default - none: keys are the request paths
+   */
+  readonly keyPrefix?: string;
+
+  /**
+   * Minimum time CloudFront caches an object. Keep it 0: above 0 CloudFront also caches the handler's
+   * redirect for large objects and its no-store errors (the construct warns).
+   * @default Duration.seconds(0)
+   */
+  readonly minTtl?: Duration;
+
+  /**
+   * How long CloudFront caches an object whose response has no Cache-Control max-age.
+   * @default Duration.days(1)
+   */
+  readonly defaultTtl?: Duration;
+
+  /**
+   * Longest time CloudFront caches an object, whatever its Cache-Control says.
+   * @default Duration.days(365)
+   */
+  readonly maxTtl?: Duration;
+
+  /**
+   * The cache policy of the default behaviour. Its minimum TTL should be 0; it cannot be combined with the TTL props.
+   * @default - a policy built from minTtl, defaultTtl and maxTtl: query strings, cookies and headers out of the
+   * cache key, gzip and brotli on
+   */
+  readonly cachePolicy?: cloudfront.ICachePolicy;
+
+  /**
+   * How long a 404 or 410 from the origin is cached (the handler's `max-age`).
+   * @default Duration.seconds(10)
+   */
+  readonly notFoundTtl?: Duration;
+
+  /**
+   * Viewer headers passed on to the origin (never host, authorization, cookie, accept-encoding or x-amz-*).
+   * They are also sent to the S3 primary, which ignores them.
+   * @default - none
+   */
+  readonly forwardHeaders?: string[];
+
+  /**
+   * Static headers sent to the origin with every request, such as a shared secret the origin checks.
+   * @default - none
+   */
+  readonly originHeaders?: { [name: string]: string };
+
+  /**
+   * Longest wait for the origin's response headers. A timeout answers 504.
+   * @default Duration.seconds(10)
+   */
+  readonly originResponseTimeout?: Duration;
+
+  /**
+   * Longest pause in the origin's body. A stall aborts the response and stores nothing.
+   * @default Duration.seconds(20)
+   */
+  readonly originIdleTimeout?: Duration;
+
+  /**
+   * Objects larger than this (by Content-Length) are stored first and then answered with a redirect to the
+   * same URL, since Lambda streams to viewers slowly past 6 MB. From 0 to 200 MB.
+   * @default Size.mebibytes(6)
+   */
+  readonly streamThreshold?: Size;
+
+  /**
+   * Objects larger than this are refused and never stored. From 1 byte to 5 TiB.
+   * @default Size.gibibytes(5)
+   */
+  readonly maxObjectSize?: Size;
+
+  /**
+   * Memory of the handler in MiB, from 128 to 10240. More memory also means more CPU and network.
+   * @default 1024
+   */
+  readonly memorySize?: number;
+
+  /**
+   * Timeout of the handler. Longer than originResponseTimeout and originIdleTimeout, at most 15 minutes.
+   * @default Duration.minutes(5)
+   */
+  readonly handlerTimeout?: Duration;
+
+  /**
+   * Concurrent executions reserved for the handler, which also caps the fetches the origin sees at once
+   * (0 stops all fetching).
+   * @default - none: the handler shares the account's unreserved concurrency
+   */
+  readonly reservedConcurrency?: number;
+
+  /**
+   * How long the handler's logs are kept. The log group is deleted with the stack.
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+
+  /**
+   * Status codes from the S3 primary that send a request to the handler: 400, 403, 404, 416, 500, 502, 503 or 504.
+   * @default [404]
+   */
+  readonly fallbackStatusCodes?: number[];
+
+  /**
+   * The object served for "/", always set so that "/" never lists the bucket. No leading "/".
+   * @default "index.html"
+   */
+  readonly defaultRootObject?: string;
+
+  /**
+   * Alternative domain names of the distribution. They need `certificate`.
+   * @default - only the distribution's *.cloudfront.net name
+   */
+  readonly domainNames?: string[];
+
+  /**
+   * An ACM certificate in us-east-1 that covers `domainNames`.
+   * @default - the *.cloudfront.net certificate
+   */
+  readonly certificate?: acm.ICertificate;
+
+  /**
+   * The edge locations that serve the distribution.
+   * @default cloudfront.PriceClass.PRICE_CLASS_ALL
+   */
+  readonly priceClass?: cloudfront.PriceClass;
+
+  /**
+   * A WAF web ACL (its ARN, for WAF v2) in front of the distribution.
+   * @default - none
+   */
+  readonly webAclId?: string;
+
+  /**
+   * Whether CloudFront writes standard access logs (to `logBucket`, or to a new private bucket).
+   * @default false - no cost unless asked for; true when `logBucket` is given
+   */
+  readonly enableLogging?: boolean;
+
+  /**
+   * The bucket for CloudFront's access logs. It must allow ACLs (object ownership not BucketOwnerEnforced).
+   * @default - a new private, SSL-only bucket with ACLs enabled, when `enableLogging` is true
+   */
+  readonly logBucket?: s3.IBucket;
+
+  /**
+   * Prefix of the access log files in the log bucket.
+   * @default - none
+   */
+  readonly logFilePrefix?: string;
+
+  /**
+   * A comment on the distribution, at most 128 characters (longer ones are shortened).
+   * @default - "Mirror of <endpoint>" when the endpoint is not a token, otherwise none
+   */
+  readonly comment?: string;
+
+  /**
+   * The minimum TLS version viewers must use. It only has an effect with `certificate` (the *.cloudfront.net
+   * certificate's policy is fixed by CloudFront).
+   * @default cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021
+   */
+  readonly minimumProtocolVersion?: cloudfront.SecurityPolicyProtocol;
+
+  /**
+   * The HTTP versions viewers may use.
+   * @default cloudfront.HttpVersion.HTTP2_AND_3
+   */
+  readonly httpVersion?: cloudfront.HttpVersion;
+
+  /**
+   * Countries the distribution serves or refuses.
+   * @default - no restriction
+   */
+  readonly geoRestriction?: cloudfront.GeoRestriction;
+
+  /**
+   * Headers CloudFront adds to every response, such as security headers or CORS.
+   * @default - none
+   */
+  readonly responseHeadersPolicy?: cloudfront.IResponseHeadersPolicy;
+}
+
+/**
+ * A CloudFront distribution that mirrors a third-party origin into S3: objects already in the bucket are
+ * served from it; a miss (404 from S3) goes to a Lambda function URL that fetches the object from `endpoint`,
+ * stores it in the bucket and answers the viewer.
+ */
+export class MirrorOriginDistribution extends Construct {
+  /** The bucket that holds the mirror. */
+  public readonly bucket: s3.IBucket;
+  /** The fetch-and-store function. */
+  public readonly handler: lambda.IFunction;
+  /** The handler's function URL (AWS_IAM auth, response streaming), reachable only through the distribution. */
+  public readonly functionUrl: lambda.IFunctionUrl;
+  /** The CloudFront distribution viewers use. */
+  public readonly distribution: cloudfront.Distribution;
+
+  constructor(scope: Construct, id: string, props: MirrorOriginDistributionProps) {
+    super(scope, id);
+    const problems = propsProblems(props);
+    if (problems.length > 0) throw validationError(this.node.path, problems);
+
+    const keyPrefix = props.keyPrefix ?? '';
+    const ownsBucket = props.bucket === undefined;
+    this.bucket = props.bucket ?? new s3.Bucket(this, 'Bucket', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      // The mirror may be the only copy left once the old origin is retired.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    const logGroup = new logs.LogGroup(this, 'HandlerLogGroup', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      // The logs expire anyway; a retained group would outlive the stack with nothing writing to it.
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const role = this.handlerRole(logGroup, keyPrefix);
+
+    const handler = new MirrorFunction(this, 'Handler', {
+      description: 'cdk-mirror-origin: fetches an object missing from the mirror, stores it in S3 and answers',
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memorySize ?? PROP_DEFAULTS.memorySize,
+      timeout: props.handlerTimeout ?? PROP_DEFAULTS.handlerTimeout,
+      reservedConcurrentExecutions: props.reservedConcurrency,
+      role,
+      logGroup,
+      environment: toEnvironment(this.handlerConfig(props, keyPrefix), {
+        json: (value) => Stack.of(this).toJsonString(value),
+        number: (value) => Tokenization.stringifyNumber(value),
+      }),
+    });
+    this.handler = handler;
+    this.functionUrl = handler.addFunctionUrl({
+      authType: lambda.FunctionUrlAuthType.AWS_IAM,
+      invokeMode: lambda.InvokeMode.RESPONSE_STREAM,
+    });
+
+    this.distribution = new cloudfront.Distribution(this, 'Distribution', {
+      defaultBehavior: {
+        origin: new origins.OriginGroup({
+          primaryOrigin: origins.S3BucketOrigin.withOriginAccessControl(this.bucket, {
+            originAccessLevels: [cloudfront.AccessLevel.READ, cloudfront.AccessLevel.LIST],
+            originPath: keyPrefix === '' ? undefined : `/${keyPrefix.slice(0, -1)}`,
+          }),
+          fallbackOrigin: origins.FunctionUrlOrigin.withOriginAccessControl(this.functionUrl, {
+            // A large object is stored before its redirect is sent, so the first byte can take a while.
+            readTimeout: Duration.seconds(60),
+          }),
+          fallbackStatusCodes: [...(props.fallbackStatusCodes ?? PROP_DEFAULTS.fallbackStatusCodes)],
+        }),
+        allowedMethods: cloudfront.AllowedMethods.ALLOW_GET_HEAD_OPTIONS,
+        // OPTIONS answers vary with CORS request headers that are not in the cache key.
+        cachedMethods: cloudfront.CachedMethods.CACHE_GET_HEAD,
+        viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+        compress: true,
+        cachePolicy: props.cachePolicy ?? this.newCachePolicy(props),
+        originRequestPolicy: this.newOriginRequestPolicy(props.forwardHeaders ?? []),
+        responseHeadersPolicy: props.responseHeadersPolicy,
+      },
+      defaultRootObject: props.defaultRootObject ?? PROP_DEFAULTS.defaultRootObject,
+      domainNames: props.domainNames,
+      certificate: props.certificate,
+      // Without a certificate CloudFront's own policy applies and CDK would warn that the setting is ignored.
+      minimumProtocolVersion: props.certificate
+        ? props.minimumProtocolVersion ?? cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021
+        : props.minimumProtocolVersion,
+      priceClass: props.priceClass ?? cloudfront.PriceClass.PRICE_CLASS_ALL,
+      httpVersion: props.httpVersion ?? cloudfront.HttpVersion.HTTP2_AND_3,
+      webAclId: props.webAclId,
+      geoRestriction: props.geoRestriction,
+      enableLogging: props.enableLogging,
+      logBucket: props.logBucket ?? (props.enableLogging ? this.newLogBucket() : undefined),
+      logFilePrefix: props.logFilePrefix,
+      comment: props.comment ?? defaultComment(props.endpoint),
+    });
+
+    // defaultRootObject is always set (validated non-empty), so LIST access never exposes a listing at "/".
+    Annotations.of(this.distribution).acknowledgeWarning('@aws-cdk/aws-cloudfront-origins:listBucketSecurityRisk',
+      'defaultRootObject is always set, so "/" never lists the bucket');
+    this.warnAboutMinTtl(props);
+    acknowledgeNagFindings(this, { ownsBucket, keyPrefix, props });
+  }
+
+  /** A role that may only write the handler's logs and put objects under the key prefix: no read, list or delete. */
+  private handlerRole(logGroup: logs.ILogGroup, keyPrefix: string): iam.Role {
+    const role = new iam.Role(this, 'HandlerRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'cdk-mirror-origin handler: writes its logs and puts mirrored objects, nothing else',
+    });
+    logGroup.grantWrite(role);
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      // PutObject covers the multipart calls (create, upload part, complete); abort cleans up a failed upload.
+      actions: ['s3:PutObject', 's3:AbortMultipartUpload'],
+      resources: [this.bucket.arnForObjects(`${keyPrefix}*`)],
+    }));
+    // SSE-KMS: a put needs a data key, and a multipart upload decrypts it again for each part.
+    this.bucket.encryptionKey?.grant(role, 'kms:GenerateDataKey', 'kms:Decrypt');
+    return role;
+  }
+
+  /** The configuration the handler reads back with `fromEnvironment`. */
+  private handlerConfig(props: MirrorOriginDistributionProps, keyPrefix: string): MirrorConfig {
+    const d = PROP_DEFAULTS;
+    return {
+      bucketName: this.bucket.bucketName,
+      endpoint: props.endpoint,
+      keyPrefix,
+      notFoundTtlSeconds: (props.notFoundTtl ?? d.notFoundTtl).toSeconds(),
+      forwardHeaders: (props.forwardHeaders ?? []).map((name) => (Token.isUnresolved(name) ? name : name.toLowerCase())),
+      originHeaders: { ...props.originHeaders },
+      originResponseTimeoutMs: (props.originResponseTimeout ?? d.originResponseTimeout).toMilliseconds(),
+      originIdleTimeoutMs: (props.originIdleTimeout ?? d.originIdleTimeout).toMilliseconds(),
+      streamThresholdBytes: (props.streamThreshold ?? d.streamThreshold).toBytes(),
+      maxObjectSizeBytes: (props.maxObjectSize ?? d.maxObjectSize).toBytes(),
+      variantQueryStrings: [],
+    };
+  }
+
+  /** The default cache policy: TTLs from the props, nothing from the request in the key but the path. */
+  private newCachePolicy(props: MirrorOriginDistributionProps): cloudfront.CachePolicy {
+    const maxTtl = props.maxTtl ?? PROP_DEFAULTS.maxTtl;
+    // CloudFront refuses compression settings on a policy that disables caching (max TTL 0).
+    const compression = maxTtl.isUnresolved() || maxTtl.toSeconds() > 0;
+    return new cloudfront.CachePolicy(this, 'CachePolicy', {
+      comment: 'cdk-mirror-origin: path-only cache key',
+      minTtl: props.minTtl ?? PROP_DEFAULTS.minTtl,
+      defaultTtl: props.defaultTtl ?? PROP_DEFAULTS.defaultTtl,
+      maxTtl,
+      queryStringBehavior: cloudfront.CacheQueryStringBehavior.none(),
+      cookieBehavior: cloudfront.CacheCookieBehavior.none(),
+      headerBehavior: cloudfront.CacheHeaderBehavior.none(),
+      enableAcceptEncodingGzip: compression,
+      enableAcceptEncodingBrotli: compression,
+    });
+  }
+
+  /**
+   * A policy that forwards only `forwardHeaders`; none without them, since CloudFront then forwards nothing
+   * beyond the cache key (the function URL needs its own Host, which a policy must never forward).
+   */
+  private newOriginRequestPolicy(forwardHeaders: readonly string[]): cloudfront.IOriginRequestPolicy | undefined {
+    if (forwardHeaders.length === 0) return undefined;
+    return new cloudfront.OriginRequestPolicy(this, 'OriginRequestPolicy', {
+      comment: 'cdk-mirror-origin: viewer headers the origin needs',
+      headerBehavior: cloudfront.OriginRequestHeaderBehavior.allowList(...forwardHeaders),
+      queryStringBehavior: cloudfront.OriginRequestQueryStringBehavior.none(),
+      cookieBehavior: cloudfront.OriginRequestCookieBehavior.none(),
+    });
+  }
+
+  /** A private bucket for CloudFront's standard logs, which are written through ACLs. */
+  private newLogBucket(): s3.Bucket {
+    return new s3.Bucket(this, 'LogBucket', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      objectOwnership: s3.ObjectOwnership.OBJECT_WRITER,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+  }
+
+  /** A cached redirect to the same URL loops, so any minimum TTL above 0 deserves a warning. */
+  private warnAboutMinTtl(props: MirrorOriginDistributionProps): void {
+    if (props.cachePolicy) {
+      const seconds = minTtlSecondsOf(props.cachePolicy);
+      if (seconds !== 0) Annotations.of(this).addWarningV2(WARNING_IDS.cachePolicyMinTtl, WARNINGS.cachePolicyMinTtl(seconds));
+      return;
+    }
+    const minTtl = props.minTtl;
+    if (minTtl && !minTtl.isUnresolved() && minTtl.toSeconds() > 0) {
+      Annotations.of(this).addWarningV2(WARNING_IDS.minTtl, WARNINGS.minTtl(minTtl.toSeconds()));
+    }
+  }
+}
+
+/** The minimum TTL of a cache policy defined in the app, or undefined when it cannot be known at synth. */
+function minTtlSecondsOf(policy: cloudfront.ICachePolicy): number | undefined {
+  const resource = Construct.isConstruct(policy) ? policy.node.defaultChild : undefined;
+  if (!(resource instanceof cloudfront.CfnCachePolicy)) return undefined;
+  const config = Stack.of(resource).resolve(resource.cachePolicyConfig);
+  const minTtl: unknown = config?.minTtl;
+  return typeof minTtl === 'number' ? minTtl : undefined;
+}
+
+/** "Mirror of <endpoint>", within CloudFront's 128 characters; none when the endpoint is a token. */
+function defaultComment(endpoint: string): string | undefined {
+  if (Token.isUnresolved(endpoint)) return undefined;
+  const comment = `Mirror of ${endpoint}`;
+  return comment.length <= 128 ? comment : `${comment.slice(0, 125)}...`;
+}

@@ -1,0 +1,246 @@
+/**
+ * Synth-time checks of `MirrorOriginDistributionProps`, and every message the
+ * construct shows a user (errors and warnings), in one place.
+ *
+ * Rules the handler also applies at run time come from `./config`, never
+ * re-implemented here. A prop that is a token is skipped: the handler checks it
+ * when it starts (`fromEnvironment`).
+ */
+import { Duration, Size, SizeRoundingBehavior, Token } from 'aws-cdk-lib';
+import {
+  DEFAULTS,
+  MAX_S3_OBJECT_BYTES,
+  MAX_STREAMED_RESPONSE_BYTES,
+  endpointProblem,
+  forwardHeaderProblem,
+  headerNameProblem,
+  headerValueProblem,
+  keyPrefixProblem,
+} from './config';
+import type { MirrorOriginDistributionProps } from './mirror-origin-distribution';
+
+/** The `@default` of every construct prop that has one; the handler's own defaults come from `DEFAULTS`. */
+export const PROP_DEFAULTS = {
+  minTtl: Duration.seconds(0),
+  defaultTtl: Duration.days(1),
+  maxTtl: Duration.days(365),
+  notFoundTtl: Duration.seconds(DEFAULTS.notFoundTtlSeconds),
+  originResponseTimeout: Duration.millis(DEFAULTS.originResponseTimeoutMs),
+  originIdleTimeout: Duration.millis(DEFAULTS.originIdleTimeoutMs),
+  streamThreshold: Size.bytes(DEFAULTS.streamThresholdBytes),
+  maxObjectSize: Size.bytes(DEFAULTS.maxObjectSizeBytes),
+  memorySize: 1024,
+  handlerTimeout: Duration.minutes(5),
+  fallbackStatusCodes: [404] as readonly number[],
+  defaultRootObject: 'index.html',
+} as const;
+
+/** Status codes CloudFront accepts as failover criteria of an origin group. */
+export const FAILOVER_STATUS_CODES: readonly number[] = [400, 403, 404, 416, 500, 502, 503, 504];
+/** Lambda's memory range, MiB. */
+const MEMORY_MIB = { min: 128, max: 10_240 };
+/** Lambda's longest timeout. */
+const MAX_HANDLER_TIMEOUT_SECONDS = 15 * 60;
+/** Longest origin timeout the handler accepts (`fromEnvironment`'s range). */
+const MAX_ORIGIN_TIMEOUT_MS = MAX_HANDLER_TIMEOUT_SECONDS * 1000;
+/** Longest `max-age` the handler accepts for a 404 (`fromEnvironment`'s range). */
+const MAX_NOT_FOUND_TTL_SECONDS = 365 * 24 * 60 * 60;
+/** CloudFront's limit on `DefaultRootObject`. */
+const MAX_DEFAULT_ROOT_OBJECT_CHARS = 255;
+
+/** Ids of the warnings the construct adds (acknowledge them with `Annotations.of(mirror).acknowledgeWarning(id)`). */
+export const WARNING_IDS = {
+  minTtl: 'cdk-mirror-origin:minTtl',
+  cachePolicyMinTtl: 'cdk-mirror-origin:cachePolicyMinTtl',
+} as const;
+
+/** The texts of those warnings. */
+export const WARNINGS = {
+  minTtl: (seconds: number): string =>
+    `minTtl is ${seconds} s: CloudFront then caches for at least that long the handler's redirect for objects above ` +
+    'streamThreshold (a redirect to the same URL that loops while cached) and its no-store error answers. Keep minTtl at 0.',
+  cachePolicyMinTtl: (seconds: number | undefined): string =>
+    (seconds === undefined
+      ? 'The minimum TTL of cachePolicy cannot be checked at synth (an imported policy, or a token).'
+      : `cachePolicy has a minimum TTL of ${seconds} s.`) +
+    ' With a minimum TTL above 0 CloudFront caches the handler\'s redirect for objects above streamThreshold ' +
+    '(a redirect to the same URL that loops while cached) and its no-store error answers. Use a policy with a minimum TTL of 0.',
+} as const;
+
+/** The one error the construct throws: one line per problem, each naming the construct path and the prop. */
+export function validationError(path: string, problems: readonly string[]): Error {
+  return new Error(problems.map((problem) => `[${path}] ${problem}`).join('\n'));
+}
+
+/** Every problem with `props`, as "prop must …, got …" (empty when all is well). */
+export function propsProblems(props: MirrorOriginDistributionProps): string[] {
+  const problems: string[] = [];
+  const add = (prop: string, problem: string | undefined): void => {
+    if (problem) problems.push(`${prop} ${problem}`);
+  };
+
+  if (!Token.isUnresolved(props.endpoint)) add('endpoint', endpointProblem(props.endpoint));
+
+  if (props.keyPrefix !== undefined) {
+    add('keyPrefix', Token.isUnresolved(props.keyPrefix)
+      ? 'must be a plain string, not a token: it also becomes the S3 origin\'s path at synth'
+      : keyPrefixProblem(props.keyPrefix));
+  }
+
+  problems.push(...ttlProblems(props));
+  add('notFoundTtl', wholeSecondsProblem(props.notFoundTtl, 0, MAX_NOT_FOUND_TTL_SECONDS, 'whole seconds from 0 s to 365 days'));
+
+  problems.push(...forwardHeadersProblems(props.forwardHeaders ?? []));
+  problems.push(...originHeadersProblems(props.originHeaders ?? {}));
+
+  problems.push(...timeoutProblems(props));
+
+  add('streamThreshold', sizeProblem(props.streamThreshold, 0, MAX_STREAMED_RESPONSE_BYTES,
+    `from 0 to ${MAX_STREAMED_RESPONSE_BYTES} bytes (200 MB, Lambda's limit on a streamed response)`));
+  add('maxObjectSize', sizeProblem(props.maxObjectSize, 1, MAX_S3_OBJECT_BYTES,
+    `from 1 byte to ${MAX_S3_OBJECT_BYTES} bytes (5 TiB, S3's largest object)`));
+
+  add('memorySize', integerProblem(props.memorySize, MEMORY_MIB.min, MEMORY_MIB.max, `an integer from ${MEMORY_MIB.min} to ${MEMORY_MIB.max} (MiB)`));
+  add('reservedConcurrency', integerProblem(props.reservedConcurrency, 0, Number.MAX_SAFE_INTEGER,
+    'an integer of 0 or more (0 stops every fetch from the origin)'));
+
+  problems.push(...fallbackStatusCodesProblems(props.fallbackStatusCodes));
+  add('defaultRootObject', defaultRootObjectProblem(props.defaultRootObject));
+
+  if (props.enableLogging === false && props.logBucket) {
+    problems.push('logBucket is given but enableLogging is false: drop logBucket, or set enableLogging to true');
+  }
+  if (props.logFilePrefix !== undefined && !props.enableLogging && !props.logBucket) {
+    problems.push('logFilePrefix needs logging: set enableLogging to true or give a logBucket');
+  }
+  return problems;
+}
+
+/** TTL props: whole seconds, min ≤ default ≤ max, and never together with `cachePolicy`. */
+function ttlProblems(props: MirrorOriginDistributionProps): string[] {
+  const given = (['minTtl', 'defaultTtl', 'maxTtl'] as const).filter((prop) => props[prop] !== undefined);
+  if (props.cachePolicy && given.length > 0) {
+    return [`cachePolicy cannot be combined with ${given.join(', ')}: set the TTLs on the cache policy, or drop cachePolicy`];
+  }
+  const problems: string[] = [];
+  const seconds = (prop: 'minTtl' | 'defaultTtl' | 'maxTtl', fallback: Duration): number | undefined => {
+    const value = props[prop] ?? fallback;
+    const problem = wholeSecondsProblem(value, 0, Number.MAX_SAFE_INTEGER, 'whole seconds');
+    if (problem) problems.push(`${prop} ${problem}`);
+    return problem || value.isUnresolved() ? undefined : value.toSeconds();
+  };
+  const min = seconds('minTtl', PROP_DEFAULTS.minTtl);
+  const def = seconds('defaultTtl', PROP_DEFAULTS.defaultTtl);
+  const max = seconds('maxTtl', PROP_DEFAULTS.maxTtl);
+  if (min !== undefined && def !== undefined && max !== undefined && !(min <= def && def <= max)) {
+    problems.push(`minTtl, defaultTtl and maxTtl must satisfy minTtl <= defaultTtl <= maxTtl, got ${min} s, ${def} s and ${max} s ` +
+      '(defaults: 0 s, 1 day, 365 days)');
+  }
+  return problems;
+}
+
+/** Viewer headers to forward: valid, allowed, not twice, and forwardable by an origin request policy. */
+function forwardHeadersProblems(names: readonly string[]): string[] {
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  for (const name of names) {
+    if (Token.isUnresolved(name)) continue;
+    const lower = name.toLowerCase();
+    const problem = forwardHeaderProblem(name)
+      ?? (lower === 'accept-encoding'
+        ? 'must not include "accept-encoding": an origin request policy cannot forward it, and the handler always asks the origin for identity'
+        : undefined)
+      ?? (seen.has(lower) ? `must not name "${name}" twice (header names are case-insensitive)` : undefined);
+    if (problem) problems.push(`forwardHeaders ${problem}`);
+    seen.add(lower);
+  }
+  return problems;
+}
+
+/** Static origin headers: valid names, values without CR/LF, no name twice. */
+function originHeadersProblems(headers: { readonly [name: string]: string }): string[] {
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  for (const [name, value] of Object.entries(headers)) {
+    if (Token.isUnresolved(name)) continue;
+    const lower = name.toLowerCase();
+    const problem = headerNameProblem(name)
+      ?? (Token.isUnresolved(value) ? undefined : headerValueProblem(name, value))
+      ?? (seen.has(lower) ? `must not name "${name}" twice (header names are case-insensitive)` : undefined);
+    if (problem) problems.push(`originHeaders ${problem}`);
+    seen.add(lower);
+  }
+  return problems;
+}
+
+/** Origin timeouts in range, and the handler's timeout longer than both so it can still answer after one. */
+function timeoutProblems(props: MirrorOriginDistributionProps): string[] {
+  const problems: string[] = [];
+  const originMs = (prop: 'originResponseTimeout' | 'originIdleTimeout'): number | undefined => {
+    const value = props[prop] ?? PROP_DEFAULTS[prop];
+    if (value.isUnresolved()) return undefined;
+    const ms = value.toMilliseconds({ integral: false });
+    if (!(Number.isInteger(ms) && ms >= 1 && ms <= MAX_ORIGIN_TIMEOUT_MS)) {
+      problems.push(`${prop} must be whole milliseconds from 1 ms to 15 minutes, got ${value.toHumanString()}`);
+      return undefined;
+    }
+    return ms;
+  };
+  const responseMs = originMs('originResponseTimeout');
+  const idleMs = originMs('originIdleTimeout');
+
+  const timeout = props.handlerTimeout ?? PROP_DEFAULTS.handlerTimeout;
+  if (timeout.isUnresolved()) return problems;
+  const problem = wholeSecondsProblem(timeout, 1, MAX_HANDLER_TIMEOUT_SECONDS, 'whole seconds from 1 s to 15 minutes');
+  if (problem) {
+    problems.push(`handlerTimeout ${problem}`);
+  } else if (responseMs !== undefined && idleMs !== undefined && timeout.toMilliseconds() <= Math.max(responseMs, idleMs)) {
+    problems.push(`handlerTimeout must be longer than originResponseTimeout (${responseMs} ms) and originIdleTimeout (${idleMs} ms) ` +
+      `so the handler can still answer the viewer when the origin times out, got ${timeout.toHumanString()}` +
+      (props.handlerTimeout ? '' : ' (the default)'));
+  }
+  return problems;
+}
+
+/** Failover codes: at least one, each one CloudFront accepts, none twice. */
+function fallbackStatusCodesProblems(codes: readonly number[] | undefined): string[] {
+  if (codes === undefined) return [];
+  const allowed = FAILOVER_STATUS_CODES.join(', ');
+  if (codes.length === 0) return [`fallbackStatusCodes must name at least one of ${allowed}, got none`];
+  const problems: string[] = [];
+  const seen = new Set<number>();
+  for (const code of codes) {
+    if (Token.isUnresolved(code)) continue;
+    if (!FAILOVER_STATUS_CODES.includes(code)) problems.push(`fallbackStatusCodes must contain only ${allowed}, got ${code}`);
+    else if (seen.has(code)) problems.push(`fallbackStatusCodes must not contain ${code} twice`);
+    seen.add(code);
+  }
+  return problems;
+}
+
+function defaultRootObjectProblem(value: string | undefined): string | undefined {
+  if (value === undefined || Token.isUnresolved(value)) return undefined;
+  const expected = `must be an object name such as "index.html" (not empty, no leading "/", no control characters, at most ${MAX_DEFAULT_ROOT_OBJECT_CHARS} characters), since "/" would otherwise list the bucket`;
+  // eslint-disable-next-line no-control-regex
+  const bad = value === '' || value.startsWith('/') || /[\u0000-\u001f\u007f]/.test(value) || value.length > MAX_DEFAULT_ROOT_OBJECT_CHARS;
+  return bad ? `${expected}, got ${JSON.stringify(value)}` : undefined;
+}
+
+function wholeSecondsProblem(value: Duration | undefined, min: number, max: number, expected: string): string | undefined {
+  if (value === undefined || value.isUnresolved()) return undefined;
+  const seconds = value.toSeconds({ integral: false });
+  return Number.isInteger(seconds) && seconds >= min && seconds <= max
+    ? undefined
+    : `must be ${expected}, got ${value.toHumanString()}`;
+}
+
+function sizeProblem(value: Size | undefined, min: number, max: number, range: string): string | undefined {
+  if (value === undefined || value.isUnresolved()) return undefined;
+  const bytes = value.toBytes({ rounding: SizeRoundingBehavior.NONE });
+  return Number.isSafeInteger(bytes) && bytes >= min && bytes <= max ? undefined : `must be ${range}, got ${bytes} bytes`;
+}
+
+function integerProblem(value: number | undefined, min: number, max: number, expected: string): string | undefined {
+  if (value === undefined || Token.isUnresolved(value)) return undefined;
+  return Number.isSafeInteger(value) && value >= min && value <= max ? undefined : `must be ${expected}, got ${value}`;
+}

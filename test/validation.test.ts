@@ -1,0 +1,152 @@
+import { App, CfnParameter, Annotations as CoreAnnotations, Duration, Size, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { MirrorOriginDistribution, MirrorOriginDistributionProps } from '../src';
+import { TestProps, mirrorStack } from './support/template';
+
+/** Builds the construct in a fresh stack; returns the error message it threw, or undefined. */
+function errorOf(props: TestProps): string | undefined {
+  try {
+    mirrorStack(props);
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
+describe('bad props fail at synth, naming the construct path, the prop, what was given and what works', () => {
+  test('the message of a bad endpoint, exactly', () => {
+    expect(() => mirrorStack({ endpoint: 'ftp://x' })).toThrow(
+      '[Stack/Mirror] endpoint must be an absolute http(s) URL without credentials, query or fragment, got "ftp://x" (scheme ftp:)');
+  });
+
+  test.each<[string, Partial<MirrorOriginDistributionProps>, RegExp]>([
+    ['endpoint not a URL', { endpoint: 'example.com/assets' }, /^\[Stack\/Mirror\] endpoint must be an absolute http\(s\) URL .*, got "example.com\/assets"$/],
+    ['endpoint with a query', { endpoint: 'https://example.com/?a=1' }, /endpoint must be .* got "https:\/\/example.com\/\?a=1" \(query\)/],
+    ['endpoint with a fragment', { endpoint: 'https://example.com/#top' }, /endpoint must be .* \(fragment\)/],
+    ['endpoint with credentials', { endpoint: 'https://user:pw@example.com' }, /endpoint must be .* got a URL with credentials \(pass secrets with originHeaders instead\)/],
+    ['endpoint empty', { endpoint: '' }, /endpoint must be an absolute http\(s\) URL .*, got ""/],
+    ['keyPrefix without trailing slash', { keyPrefix: 'mirror' }, /\[Stack\/Mirror\] keyPrefix must be empty or a path like "mirror\/".*, got "mirror"/],
+    ['keyPrefix with a leading slash', { keyPrefix: '/mirror/' }, /keyPrefix must be .* got "\/mirror\/"/],
+    ['keyPrefix with ".."', { keyPrefix: 'a/../' }, /keyPrefix must be .* got "a\/..\/"/],
+    ['minTtl above defaultTtl', { minTtl: Duration.days(2) },
+      /\[Stack\/Mirror\] minTtl, defaultTtl and maxTtl must satisfy minTtl <= defaultTtl <= maxTtl, got 172800 s, 86400 s and 31536000 s/],
+    ['defaultTtl above maxTtl', { defaultTtl: Duration.days(8), maxTtl: Duration.days(7) }, /got 0 s, 691200 s and 604800 s/],
+    ['a TTL of fractional seconds', { defaultTtl: Duration.millis(1500) }, /defaultTtl must be whole seconds, got 1 second 500 millis$/],
+    ['cachePolicy with TTL props', { cachePolicy: cloudfront.CachePolicy.CACHING_OPTIMIZED, minTtl: Duration.seconds(0), maxTtl: Duration.days(1) },
+      /^\[Stack\/Mirror\] cachePolicy cannot be combined with minTtl, maxTtl: set the TTLs on the cache policy, or drop cachePolicy$/],
+    ['notFoundTtl above a year', { notFoundTtl: Duration.days(400) }, /notFoundTtl must be whole seconds from 0 s to 365 days, got 400 days/],
+    ['notFoundTtl in fractions of a second', { notFoundTtl: Duration.millis(500) }, /notFoundTtl must be whole seconds .* got 500 millis/],
+    ['forwarding host', { forwardHeaders: ['Host'] }, /forwardHeaders must not include "Host": host, authorization, cookie and x-amz-\* are never forwarded/],
+    ['forwarding authorization', { forwardHeaders: ['authorization'] }, /forwardHeaders must not include "authorization"/],
+    ['forwarding cookie', { forwardHeaders: ['Cookie'] }, /forwardHeaders must not include "Cookie"/],
+    ['forwarding x-amz-*', { forwardHeaders: ['X-Amz-Security-Token'] }, /forwardHeaders must not include "X-Amz-Security-Token"/],
+    ['forwarding accept-encoding', { forwardHeaders: ['Accept-Encoding'] }, /forwardHeaders must not include "accept-encoding": an origin request policy cannot forward it/],
+    ['a forwarded header that is not a token', { forwardHeaders: ['bad header'] }, /forwardHeaders header name must be an HTTP token .*, got "bad header"/],
+    ['a forwarded header twice', { forwardHeaders: ['Origin', 'origin'] }, /forwardHeaders must not name "origin" twice \(header names are case-insensitive\)/],
+    ['an origin header name with CR/LF', { originHeaders: { 'X-A\r\nX-B': '1' } }, /originHeaders header name must be an HTTP token .*, got "X-A\\r\\nX-B"/],
+    ['an origin header value with CR/LF', { originHeaders: { 'X-Secret': 'a\r\nX-Injected: 1' } }, /originHeaders header "X-Secret" must not contain CR, LF or other control characters/],
+    ['an origin header twice', { originHeaders: { 'X-A': '1', 'x-a': '2' } }, /originHeaders must not name "x-a" twice/],
+    ['originResponseTimeout of 0', { originResponseTimeout: Duration.seconds(0) }, /originResponseTimeout must be whole milliseconds from 1 ms to 15 minutes, got 0 seconds/],
+    ['originIdleTimeout past the default handlerTimeout', { originIdleTimeout: Duration.minutes(6) },
+      /handlerTimeout must be longer than originResponseTimeout \(10000 ms\) and originIdleTimeout \(360000 ms\) .*, got 5 minutes \(the default\)/],
+    ['handlerTimeout not longer than originIdleTimeout', { handlerTimeout: Duration.seconds(20) },
+      /\[Stack\/Mirror\] handlerTimeout must be longer than originResponseTimeout \(10000 ms\) and originIdleTimeout \(20000 ms\) so the handler can still answer the viewer when the origin times out, got 20 seconds$/],
+    ['handlerTimeout above 15 minutes', { handlerTimeout: Duration.minutes(16) }, /handlerTimeout must be whole seconds from 1 s to 15 minutes, got 16 minutes/],
+    ['streamThreshold above 200 MB', { streamThreshold: Size.mebibytes(200) }, /streamThreshold must be from 0 to 200000000 bytes \(200 MB, Lambda's limit on a streamed response\), got 209715200 bytes/],
+    ['maxObjectSize of 0', { maxObjectSize: Size.bytes(0) }, /maxObjectSize must be from 1 byte to 5497558138880 bytes \(5 TiB, S3's largest object\), got 0 bytes/],
+    ['maxObjectSize above 5 TiB', { maxObjectSize: Size.tebibytes(6) }, /maxObjectSize must be .* got 6597069766656 bytes/],
+    ['memorySize below 128', { memorySize: 64 }, /memorySize must be an integer from 128 to 10240 \(MiB\), got 64/],
+    ['memorySize above 10240', { memorySize: 10_241 }, /memorySize must be .* got 10241/],
+    ['memorySize not an integer', { memorySize: 1024.5 }, /memorySize must be .* got 1024.5/],
+    ['reservedConcurrency negative', { reservedConcurrency: -1 }, /reservedConcurrency must be an integer of 0 or more \(0 stops every fetch from the origin\), got -1/],
+    ['fallbackStatusCodes empty', { fallbackStatusCodes: [] }, /fallbackStatusCodes must name at least one of 400, 403, 404, 416, 500, 502, 503, 504, got none/],
+    ['a fallback code CloudFront refuses', { fallbackStatusCodes: [404, 410] }, /fallbackStatusCodes must contain only 400, 403, 404, 416, 500, 502, 503, 504, got 410/],
+    ['a fallback code twice', { fallbackStatusCodes: [404, 404] }, /fallbackStatusCodes must not contain 404 twice/],
+    ['defaultRootObject empty', { defaultRootObject: '' }, /defaultRootObject must be an object name such as "index.html" .* since "\/" would otherwise list the bucket, got ""/],
+    ['defaultRootObject with a leading slash', { defaultRootObject: '/index.html' }, /defaultRootObject must be .* got "\/index.html"/],
+    ['logBucket with logging disabled', { enableLogging: false, logBucket: s3.Bucket.fromBucketName(new Stack(), 'L', 'logs') },
+      /logBucket is given but enableLogging is false: drop logBucket, or set enableLogging to true/],
+    ['logFilePrefix without logging', { logFilePrefix: 'cf/' }, /logFilePrefix needs logging: set enableLogging to true or give a logBucket/],
+  ])('%s', (_, props, expected) => {
+    const message = errorOf(props);
+    expect(message).toMatch(expected);
+    // One problem, one line, prefixed with the construct path.
+    expect(message!.split('\n')).toHaveLength(1);
+    expect(message).toMatch(/^\[Stack\/Mirror\] /);
+  });
+
+  test('several problems make one error with one line each', () => {
+    const message = errorOf({ endpoint: 'ftp://x', memorySize: 1, fallbackStatusCodes: [200] });
+    expect(message!.split('\n')).toEqual([
+      '[Stack/Mirror] endpoint must be an absolute http(s) URL without credentials, query or fragment, got "ftp://x" (scheme ftp:)',
+      '[Stack/Mirror] memorySize must be an integer from 128 to 10240 (MiB), got 1',
+      '[Stack/Mirror] fallbackStatusCodes must contain only 400, 403, 404, 416, 500, 502, 503, 504, got 200',
+    ]);
+  });
+
+  test('the path is the construct\'s own, however deep', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Prod');
+    expect(() => new MirrorOriginDistribution(stack, 'Assets', { endpoint: 'ftp://x' })).toThrow(/^\[Prod\/Assets\] endpoint/);
+  });
+
+  test('a keyPrefix that is a token is refused: it becomes the S3 origin path at synth', () => {
+    expect(errorOf((stack) => ({ keyPrefix: new CfnParameter(stack, 'Prefix').valueAsString }))).toBe(
+      '[Stack/Mirror] keyPrefix must be a plain string, not a token: it also becomes the S3 origin\'s path at synth');
+  });
+});
+
+describe('tokens are left to the handler to check at run time', () => {
+  test.each<[string, (stack: Stack) => Partial<MirrorOriginDistributionProps>]>([
+    ['endpoint', (stack) => ({ endpoint: new CfnParameter(stack, 'P').valueAsString })],
+    ['forwardHeaders', (stack) => ({ forwardHeaders: [new CfnParameter(stack, 'P').valueAsString] })],
+    ['originHeaders values', (stack) => ({ originHeaders: { 'X-Secret': new CfnParameter(stack, 'P').valueAsString } })],
+    ['notFoundTtl', (stack) => ({ notFoundTtl: Duration.seconds(new CfnParameter(stack, 'P', { type: 'Number' }).valueAsNumber) })],
+    ['maxTtl', (stack) => ({ maxTtl: Duration.seconds(new CfnParameter(stack, 'P', { type: 'Number' }).valueAsNumber) })],
+    ['streamThreshold', (stack) => ({ streamThreshold: Size.bytes(new CfnParameter(stack, 'P', { type: 'Number' }).valueAsNumber) })],
+    ['memorySize', (stack) => ({ memorySize: new CfnParameter(stack, 'P', { type: 'Number' }).valueAsNumber })],
+    ['reservedConcurrency', (stack) => ({ reservedConcurrency: Token.asNumber(new CfnParameter(stack, 'P', { type: 'Number' }).valueAsNumber) })],
+    ['defaultRootObject', (stack) => ({ defaultRootObject: new CfnParameter(stack, 'P').valueAsString })],
+  ])('%s', (_, props) => {
+    expect(errorOf(props)).toBeUndefined();
+  });
+});
+
+describe('a minimum TTL above 0 is a warning, not an error', () => {
+  test('minTtl > 0', () => {
+    const { stack } = mirrorStack({ minTtl: Duration.seconds(5) });
+    Annotations.fromStack(stack).hasWarning('/Stack/Mirror',
+      Match.stringLikeRegexp('^minTtl is 5 s: CloudFront then caches .* redirect .* Keep minTtl at 0\\. \\[ack: cdk-mirror-origin:minTtl\\]$'));
+  });
+
+  test('minTtl 0 given explicitly: no warning', () => {
+    Annotations.fromStack(mirrorStack({ minTtl: Duration.seconds(0) }).stack).hasNoWarning('*', Match.anyValue());
+  });
+
+  test('a cache policy defined in the app with a minimum TTL above 0', () => {
+    const { stack } = mirrorStack((s) => ({ cachePolicy: new cloudfront.CachePolicy(s, 'Policy', { minTtl: Duration.seconds(30) }) }));
+    Annotations.fromStack(stack).hasWarning('/Stack/Mirror',
+      Match.stringLikeRegexp('^cachePolicy has a minimum TTL of 30 s\\..*\\[ack: cdk-mirror-origin:cachePolicyMinTtl\\]$'));
+  });
+
+  test('a cache policy defined in the app with a minimum TTL of 0: no warning', () => {
+    const { stack } = mirrorStack((s) => ({ cachePolicy: new cloudfront.CachePolicy(s, 'Policy', { minTtl: Duration.seconds(0) }) }));
+    Annotations.fromStack(stack).hasNoWarning('*', Match.anyValue());
+  });
+
+  test('an imported cache policy cannot be checked: a warning says so', () => {
+    const { stack } = mirrorStack({ cachePolicy: cloudfront.CachePolicy.CACHING_OPTIMIZED });
+    Annotations.fromStack(stack).hasWarning('/Stack/Mirror',
+      Match.stringLikeRegexp('^The minimum TTL of cachePolicy cannot be checked at synth \\(an imported policy, or a token\\)\\..*cdk-mirror-origin:cachePolicyMinTtl'));
+  });
+
+  test('the warning can be acknowledged by its id', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Stack');
+    const mirror = new MirrorOriginDistribution(stack, 'Mirror', { endpoint: 'https://example.com', minTtl: Duration.seconds(5) });
+    CoreAnnotations.of(mirror).acknowledgeWarning('cdk-mirror-origin:minTtl', 'no object is larger than streamThreshold');
+    Annotations.fromStack(stack).hasNoWarning('*', Match.anyValue());
+  });
+});
