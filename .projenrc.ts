@@ -53,13 +53,11 @@ const project = new awscdk.AwsCdkConstructLibrary({
 
   devDeps: [
     '@aws-sdk/client-s3@^3',
-    '@aws-sdk/lib-storage@^3',
     '@types/aws-lambda@^8',
     'aws-cdk@~2.1148.1',
     'aws-sdk-client-mock@^4',
     'cdk-nag@^3',
     's3rver@3.7.1',
-    'undici@^7',
   ],
 
   jestOptions: {
@@ -70,14 +68,38 @@ const project = new awscdk.AwsCdkConstructLibrary({
     },
   },
 
-  gitignore: ['/cdk.out/', '/example/cdk.out/', '*.tmp'],
+  gitignore: ['/cdk.out/', '/example/cdk.out/', '*.tmp', '/.local/', '/.jsii.tabl.json'],
 });
 
-for (const path of ['/example/', '/.ci/', '/cdk.out/']) {
+// Development-only folders stay out of the npm package.
+for (const path of ['/example/', '/.ci/', '/cdk.out/', '/local/', '/.local/', '/bench/']) {
   project.addPackageIgnore(path);
 }
 
+// The handler's imports are bundled into its asset, so devDependencies are right there.
+project.eslint?.allowDevDeps('src/handler/**');
+
+const bundle = project.tasks.tryFind('bundle')!;
+
 // Tests load the bundled handler exactly as Lambda does, so bundle before testing.
-project.testTask.prependSpawn(project.tasks.tryFind('bundle')!);
+project.testTask.prependSpawn(bundle);
+
+const local = project.addTask('local', {
+  description: 'Run the whole mirror on this machine: a sample origin unless --endpoint URL is given',
+});
+local.spawn(bundle);
+local.exec('ts-node --transpile-only local/main.ts', { receiveArgs: true });
+
+const loadTest = project.addTask('load-test', {
+  description: 'Load-test the local stack, then check every stored object against the origin',
+});
+loadTest.spawn(bundle);
+loadTest.exec('ts-node --transpile-only local/load-test.ts', { receiveArgs: true });
+
+const benchMemory = project.addTask('bench:memory', {
+  description: 'Peak RSS of the bundled handler mirroring a 1 MiB and a 512 MiB object',
+});
+benchMemory.spawn(bundle);
+benchMemory.exec('ts-node --transpile-only bench/handler-memory.ts', { receiveArgs: true });
 
 project.synth();

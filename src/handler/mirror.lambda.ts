@@ -1,1 +1,14 @@
-export const handler = async () => ({ statusCode: 501 });
+/**
+ * The fetch-and-store function behind the distribution's fallback origin (a
+ * Lambda function URL, response streaming). Thin on purpose: the work is in
+ * `mirror.ts` and its siblings. Built once per container; a bad configuration
+ * fails the init with the list of problems.
+ */
+import { S3Client } from '@aws-sdk/client-s3';
+import { fromEnvironment } from '../config';
+import { createMirrorHandler } from './mirror';
+
+/** The Lambda handler (`index.handler` in the bundle). */
+export const handler = awslambda.streamifyResponse(
+  createMirrorHandler({ config: fromEnvironment(process.env), s3: new S3Client({}) }),
+);

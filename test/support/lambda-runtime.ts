@@ -281,8 +281,10 @@ export async function invokeInProcess(
 ): Promise<DecodedResponse & { readonly done: Promise<InvocationError | undefined> }> {
   const sink = new PassThrough();
   const responseStream = new ResponseStream(sink, handler[HANDLER_HIGHWATERMARK]);
+  // Listen before the handler runs, as a function URL does: a handler that writes then fails at once still shows its prelude.
+  const decoding = decodeHttpIntegrationResponse(sink, () => responseStream.contentType);
   const done = runStreamingInvocation(handler, event, responseStream, context).then(() => responseStream.error);
-  const decoded = await decodeHttpIntegrationResponse(sink, () => responseStream.contentType);
+  const decoded = await decoding;
   const body = new PassThrough();
   decoded.body.on('error', (err) => body.destroy(err));
   decoded.body.pipe(body, { end: false });

@@ -1,0 +1,222 @@
+/**
+ * The request to the third-party origin: `node:http(s)` (never `fetch`, which
+ * decodes gzip bodies but keeps their Content-Encoding; not undici either,
+ * whose 1 MB added a third to the bundle's load time), GET with
+ * `accept-encoding: identity`, a timeout to the response headers, an idle
+ * timeout on the body, and redirects followed only within the endpoint's
+ * scheme, host and port.
+ */
+import * as http from 'node:http';
+import * as https from 'node:https';
+import { pipeline, Readable, Transform, TransformCallback } from 'node:stream';
+import { isForbiddenForwardHeader } from '../config';
+import { isSameOrigin } from './origin-url';
+
+/** Most redirects followed for one object. */
+export const MAX_REDIRECTS = 5;
+
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+
+// Headers that describe one connection or a request body: none belong on a GET we make.
+const NEVER_SENT = new Set([
+  'accept-encoding', 'connection', 'content-length', 'content-type', 'expect', 'keep-alive', 'proxy-authorization',
+  'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade',
+]);
+
+// Read from package.json at bundle time (esbuild inlines it); a require keeps it outside the jsii rootDir.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const VERSION: string = require('../../package.json').version;
+
+/** The `user-agent` the origin sees unless `originHeaders` sets one. */
+export const USER_AGENT = `cdk-mirror-origin/${VERSION}`;
+
+/** The origin was too slow: no response headers, or a body that stopped. */
+export class OriginTimeoutError extends Error {
+  constructor(
+    /** What was awaited. */
+    public readonly phase: 'headers' | 'body',
+    timeoutMs: number,
+  ) {
+    super(phase === 'headers' ? `no response headers within ${timeoutMs} ms` : `no body bytes for ${timeoutMs} ms`);
+    this.name = 'OriginTimeoutError';
+  }
+}
+
+/** A response as the transport gives it: status, headers, undecoded body. */
+export interface RawOriginResponse {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly body: Readable;
+}
+
+/** Sends one GET; rejects on a connection failure or when no response headers came within `headersTimeoutMs`. */
+export type OriginTransport = (url: URL, headers: Readonly<Record<string, string>>, headersTimeoutMs: number) => Promise<RawOriginResponse>;
+
+/** One request for an object at the origin. */
+export interface OriginRequest {
+  /** The URL built by `originUrl`. */
+  readonly url: URL;
+  /** The endpoint: redirects are followed only to its scheme, host and port. */
+  readonly endpoint: URL;
+  /** The viewer's request headers (lower-case names, as in a function URL event). */
+  readonly viewerHeaders: Readonly<Record<string, string | undefined>>;
+  /** Viewer headers to pass on (forbidden ones are skipped whatever this says). */
+  readonly forwardHeaders: readonly string[];
+  /** Static headers for every origin request. */
+  readonly originHeaders: Readonly<Record<string, string>>;
+  /** Longest wait for response headers, connection included. */
+  readonly headersTimeoutMs: number;
+  /** Longest pause between two pieces of the body (not counting pauses the reader asked for). */
+  readonly bodyTimeoutMs: number;
+  /** How requests are sent (default: `node:http(s)`). */
+  readonly transport?: OriginTransport;
+}
+
+/** The origin's final answer (a redirect is final when it was not followed). */
+export interface OriginResponse extends RawOriginResponse {
+  /** The URL that gave this answer. */
+  readonly url: URL;
+  /** Redirects followed to get here. */
+  readonly redirects: number;
+  /** Why a redirect in this answer was not followed. */
+  readonly redirectRefused?: string;
+}
+
+/** The request headers sent to the origin: ours, then forwarded viewer headers, then `originHeaders`. */
+export function originRequestHeaders(
+  viewerHeaders: Readonly<Record<string, string | undefined>>,
+  forwardHeaders: readonly string[],
+  originHeaders: Readonly<Record<string, string>>,
+): Record<string, string> {
+  const headers: Record<string, string> = { 'user-agent': USER_AGENT };
+  for (const name of forwardHeaders.map((n) => n.toLowerCase())) {
+    const value = viewerHeaders[name];
+    if (value !== undefined && !isForbiddenForwardHeader(name) && !NEVER_SENT.has(name)) headers[name] = value;
+  }
+  for (const [name, value] of Object.entries(originHeaders)) {
+    const lower = name.toLowerCase();
+    if (lower !== 'host' && !NEVER_SENT.has(lower)) headers[lower] = value;
+  }
+  // Anything else would be stored compressed for viewers that never asked for it.
+  headers['accept-encoding'] = 'identity';
+  return headers;
+}
+
+/**
+ * GETs the object, following at most `MAX_REDIRECTS` redirects that stay on the
+ * endpoint's scheme, host and port. Rejects on a connection failure or a header
+ * timeout; the body fails with `OriginTimeoutError` when it stalls.
+ */
+export async function fetchOrigin(req: OriginRequest): Promise<OriginResponse> {
+  const headers = originRequestHeaders(req.viewerHeaders, req.forwardHeaders, req.originHeaders);
+  const transport = req.transport ?? nodeTransport;
+  let url = req.url;
+  for (let redirects = 0; ; redirects++) {
+    const response = await transport(url, headers, req.headersTimeoutMs);
+    const body = new IdleTimeout(req.bodyTimeoutMs);
+    // pipeline() fails the returned body when the response fails (reset, cut before Content-Length) and the other way round.
+    pipeline(response.body, body, () => undefined);
+    const answer = { status: response.status, headers: response.headers, body, url, redirects };
+    if (!REDIRECT_STATUSES.has(response.status)) return answer;
+    const next = redirectTarget(response.headers.location, url, req.endpoint);
+    if (typeof next === 'string') return { ...answer, redirectRefused: next };
+    if (redirects >= MAX_REDIRECTS) return { ...answer, redirectRefused: `more than ${MAX_REDIRECTS} redirects` };
+    discardBody(body);
+    url = next;
+  }
+}
+
+/** Sends a GET with `node:http(s)` on a connection of its own (a socket kept across a frozen Lambda container goes stale). */
+export const nodeTransport: OriginTransport = (url, headers, headersTimeoutMs) => new Promise((resolve, reject) => {
+  const request = (url.protocol === 'https:' ? https : http).request(url, { method: 'GET', headers, agent: false });
+  // One timer from the start covers DNS, connect, TLS and the wait for headers.
+  const timer = setTimeout(() => request.destroy(new OriginTimeoutError('headers', headersTimeoutMs)), headersTimeoutMs);
+  request.on('response', (response) => {
+    clearTimeout(timer);
+    resolve({ status: response.statusCode ?? 0, headers: response.headers, body: response });
+  });
+  // Errors after the headers reach the response body; this listener keeps them from going unhandled.
+  request.on('error', (err) => {
+    clearTimeout(timer);
+    reject(err);
+  });
+  request.end();
+});
+
+/**
+ * Passes a body through and fails it when no bytes arrive for `timeoutMs`
+ * while the reader wants more (time the reader holds it back does not count).
+ */
+class IdleTimeout extends Transform {
+  // One timer, refreshed per chunk (a new timer per chunk would churn the heap at full download speed).
+  private timer?: NodeJS.Timeout;
+  private armed = false;
+
+  constructor(private readonly timeoutMs: number) {
+    super();
+  }
+
+  override _read(size: number): void {
+    this.arm();
+    super._read(size);
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.armed = false;
+    callback(null, chunk);
+    if (this.readableLength < this.readableHighWaterMark) this.arm();
+  }
+
+  override _flush(callback: TransformCallback): void {
+    this.stop();
+    callback();
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.stop();
+    callback(error);
+  }
+
+  private arm(): void {
+    if (this.writableEnded || this.destroyed) return;
+    this.armed = true;
+    // refresh() also restarts a timer that already fired while disarmed.
+    if (this.timer) this.timer.refresh();
+    else this.timer = setTimeout(() => this.expire(), this.timeoutMs);
+  }
+
+  private expire(): void {
+    if (this.armed && !this.destroyed) this.destroy(new OriginTimeoutError('body', this.timeoutMs));
+  }
+
+  private stop(): void {
+    this.armed = false;
+    if (this.timer) clearTimeout(this.timer);
+  }
+}
+
+/** Where a redirect leads, or why it is not followed. */
+export function redirectTarget(location: string | string[] | undefined, current: URL, endpoint: URL): URL | string {
+  if (typeof location !== 'string' || location === '') return 'a redirect without a single Location';
+  let next: URL;
+  try {
+    next = new URL(location, current);
+  } catch {
+    return 'a redirect to an invalid Location';
+  }
+  if (!isSameOrigin(next, endpoint)) return `a redirect to another origin (${next.origin})`;
+  if (next.username || next.password) return 'a redirect to a URL with credentials';
+  next.hash = '';
+  return next;
+}
+
+/** Drops a body that will not be read (the abort must not surface as an unhandled error). */
+export function discardBody(body: Readable): void {
+  body.on('error', () => undefined);
+  body.destroy();
+}
+
+/** Whether an origin error is a timeout (headers or body idle) rather than a failure. */
+export function isTimeoutError(err: unknown): boolean {
+  return err instanceof OriginTimeoutError;
+}

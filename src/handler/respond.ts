@@ -1,0 +1,102 @@
+/**
+ * The answer to the viewer, over Lambda's response stream: status and headers
+ * go in the prelude `awslambda.HttpResponseStream.from` writes on the first
+ * `write()` (never on `end(chunk)`), then the body. A viewer that goes away
+ * only stops the writes to it.
+ */
+import type { Writable } from 'node:stream';
+import type { Answer } from './status';
+
+/** Methods a viewer may use, for `allow`. */
+export const ALLOWED_METHODS = 'GET, HEAD, OPTIONS';
+
+/** The viewer's side of one invocation. */
+export class ViewerResponse {
+  /** Whether the first body write (and so the prelude) went out: from here on, a failure can only abort. */
+  public started = false;
+  /** Whether the stream failed or closed before the answer was complete (the viewer went away). */
+  public gone = false;
+  /** Status of the prelude, once sent. */
+  public status?: number;
+  /** Whether the answer was aborted. */
+  public aborted = false;
+  private readonly settled: Promise<void>;
+
+  constructor(private readonly stream: Writable) {
+    this.settled = new Promise((resolve) => {
+      const done = () => resolve();
+      stream.on('finish', done);
+      stream.on('close', () => {
+        if (!stream.writableFinished) this.gone = true;
+        done();
+      });
+      // An unhandled 'error' would crash the container; the store must go on.
+      stream.on('error', () => {
+        this.gone = true;
+        done();
+      });
+    });
+  }
+
+  /** Sets the status and headers the first `write()` sends. */
+  begin(status: number, headers: Readonly<Record<string, string>>): void {
+    if (this.started) throw new Error('the response has already started');
+    this.status = status;
+    if (this.gone || this.stream.destroyed) return;
+    awslambda.HttpResponseStream.from(this.stream, { statusCode: status, headers: { ...headers } });
+  }
+
+  /**
+   * Sends a piece of the body, ignoring backpressure: the viewer must not slow
+   * the store, and what waits in memory is bounded by `streamThreshold`.
+   */
+  write(chunk: Buffer): void {
+    if (this.gone || this.stream.destroyed) return;
+    this.started = true;
+    this.stream.write(chunk);
+  }
+
+  /** Ends the body (writing once first, since only `write()` sends the prelude). */
+  end(): void {
+    if (!this.started) this.write(Buffer.alloc(0));
+    if (this.gone || this.stream.destroyed) return;
+    this.stream.end();
+  }
+
+  /** A complete answer without an object. */
+  answer(answer: Answer, options: { readonly headOnly?: boolean; readonly headers?: Readonly<Record<string, string>> } = {}): void {
+    this.begin(answer.status, {
+      'content-type': 'text/plain; charset=utf-8',
+      'cache-control': answer.cacheControl,
+      ...options.headers,
+    });
+    this.write(Buffer.from(options.headOnly ? '' : `${answer.message}\n`, 'utf8'));
+    this.end();
+  }
+
+  /** Breaks a response that already started, so no one takes a short body for the whole object. */
+  abort(err: Error): void {
+    this.aborted = true;
+    if (this.stream.destroyed) return;
+    this.stream.destroy(err);
+  }
+
+  /** Resolves once the stream finished, failed or closed. */
+  whenSettled(): Promise<void> {
+    return this.settled;
+  }
+}
+
+/**
+ * The `location` of the redirect to the viewer's own URL, always a path on
+ * the same host: the raw path when it is plain visible ASCII, else the path
+ * re-encoded from the key; `/.` in front of a path starting with `//`, which
+ * a browser would otherwise read as another host.
+ */
+export function selfRedirectLocation(rawPath: string, reencodedPath: string, rawQueryString: string | undefined): string {
+  const plain = /^\/[\x21-\x7e]*$/.test(rawPath) && !rawPath.includes('\\');
+  let location = plain ? rawPath : reencodedPath;
+  if (location.startsWith('//')) location = `/.${location}`;
+  if (rawQueryString && /^[\x21-\x7e]*$/.test(rawQueryString) && !rawQueryString.includes('#')) location += `?${rawQueryString}`;
+  return location;
+}

@@ -1,0 +1,349 @@
+/**
+ * The write to S3, streamed and atomic: one conditional PutObject for an
+ * object that fits in one part, otherwise a multipart upload completed
+ * conditionally (`If-None-Match: *`) once every byte arrived, and aborted on
+ * any failure. A body that fails before it ends stores nothing.
+ *
+ * Parts are assembled in a small pool of reused buffers ((queueSize + 1) ×
+ * partSize at most). `@aws-sdk/lib-storage` allocates and copies a fresh
+ * buffer per part; that garbage is only collected every ~64 MiB of external
+ * memory, which alone broke the flat-memory target (see bench/handler-memory.ts).
+ */
+import type { Readable } from 'node:stream';
+import {
+  AbortMultipartUploadCommand,
+  CompletedPart,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  PutObjectCommand,
+  PutObjectCommandInput,
+  S3Client,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
+import { toError } from './errors';
+
+/** Smallest part S3 accepts (but the last). */
+export const MIN_PART_BYTES = 5 * 1024 * 1024;
+/** Most parts in one multipart upload. */
+export const MAX_PARTS = 10_000;
+/** Parts uploaded at the same time: two keep Lambda → S3 ahead of one origin connection, in 15 MiB of parts. */
+export const DEFAULT_QUEUE_SIZE = 2;
+
+/** How a store ended. */
+export type StoreOutcome = 'stored' | 'exists' | 'store-error';
+
+/** The result of a store (never a rejection). */
+export interface StoreResult {
+  readonly outcome: StoreOutcome;
+  /** The failure, for `exists` and `store-error`. */
+  readonly error?: Error;
+}
+
+/** The origin's representation headers, as S3 keeps them. */
+export interface StoredHeaders {
+  readonly contentType?: string;
+  readonly cacheControl?: string;
+  readonly contentDisposition?: string;
+  readonly contentEncoding?: string;
+  readonly contentLanguage?: string;
+  readonly expires?: Date;
+  /** User metadata (`x-amz-meta-*`): the origin's ETag and Last-Modified. */
+  readonly metadata: Readonly<Record<string, string>>;
+}
+
+/** Where and how an object is stored. */
+export interface StoreTarget {
+  readonly s3: S3Client;
+  readonly bucket: string;
+  readonly key: string;
+  /** The exact length, when the origin declared it. */
+  readonly contentLength?: number;
+  /** Largest body expected (sizes the parts when the length is unknown). */
+  readonly maxBytes: number;
+  readonly headers: StoredHeaders;
+  /** Parts in flight at once (default 2). */
+  readonly queueSize?: number;
+}
+
+/** One object to store from a stream. */
+export interface StoreRequest extends StoreTarget {
+  /** The body; when it fails, the store fails and nothing is kept. */
+  readonly body: Readable;
+}
+
+/** The part size for an object of at most `bytes`: 5 MiB, or more to stay within 10,000 parts. */
+export function partSizeFor(bytes: number): number {
+  return Math.max(MIN_PART_BYTES, Math.ceil(bytes / MAX_PARTS));
+}
+
+/**
+ * Stores the object read from `req.body`. Resolves once S3 has it (`stored`),
+ * found it already there (`exists`), or the write failed and any multipart
+ * upload was aborted (`store-error`, also what a failed body gives).
+ */
+export async function storeObject(req: StoreRequest): Promise<StoreResult> {
+  const store = new ObjectStore(req);
+  try {
+    for await (const chunk of req.body) await store.write(chunk as Buffer);
+  } catch (err) {
+    return store.abort(toError(err));
+  }
+  return store.end();
+}
+
+/**
+ * An object being written: `write()` each piece of the body, then `end()`, or
+ * `abort()` to store nothing. Pieces are copied into pooled part buffers; a
+ * full part is uploaded while the next fills, at most `queueSize` at a time.
+ */
+export class ObjectStore {
+  private readonly partSize: number;
+  private readonly queueSize: number;
+  private readonly free: Buffer[] = [];
+  private allocated = 0;
+  private readonly waiting: Array<() => void> = [];
+  private current?: Buffer;
+  private filled = 0;
+  private uploadId?: Promise<string>;
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly parts: CompletedPart[] = [];
+  private nextPartNumber = 1;
+  private failure?: Error;
+
+  constructor(private readonly target: StoreTarget) {
+    this.partSize = partSizeFor(target.contentLength ?? target.maxBytes);
+    this.queueSize = target.queueSize ?? DEFAULT_QUEUE_SIZE;
+  }
+
+  /** Whether the store already failed (further writes are dropped; `end()` reports the failure). */
+  get failed(): boolean {
+    return this.failure !== undefined;
+  }
+
+  /**
+   * Copies `chunk` into the parts. Returns a promise only when it must wait
+   * for a part buffer (S3's backpressure); never rejects.
+   */
+  write(chunk: Buffer): Promise<void> | undefined {
+    try {
+      const offset = this.copy(chunk, 0);
+      return offset < chunk.length ? this.writeRest(chunk, offset) : undefined;
+    } catch (err) {
+      this.fail(err);
+      return undefined;
+    }
+  }
+
+  /** After the last write: one PutObject if no part went yet, otherwise the last part and the conditional completion. */
+  async end(): Promise<StoreResult> {
+    try {
+      this.throwIfFailed();
+      await this.finish();
+      return { outcome: 'stored' };
+    } catch (err) {
+      this.fail(err);
+      return this.abort(this.failure!);
+    }
+  }
+
+  /** Stores nothing: fails the store and drops a started multipart upload. */
+  async abort(reason: Error): Promise<StoreResult> {
+    this.fail(reason);
+    for (const wake of this.waiting.splice(0)) wake();
+    if (this.uploadId) {
+      // S3 keeps parts that land after an abort: wait for those in flight first.
+      await Promise.allSettled(this.inFlight);
+      const uploadId = await this.uploadId.catch(() => undefined);
+      if (uploadId !== undefined) {
+        const abort = new AbortMultipartUploadCommand({ Bucket: this.target.bucket, Key: this.target.key, UploadId: uploadId });
+        await this.target.s3.send(abort).catch(() => undefined);
+      }
+    }
+    const error = this.failure!;
+    return { outcome: isAlreadyThere(error) ? 'exists' : 'store-error', error };
+  }
+
+  /** Copies from `offset` while there is room; returns where it stopped. */
+  private copy(chunk: Buffer, offset: number): number {
+    while (offset < chunk.length && this.failure === undefined) {
+      if (this.current && this.filled === this.partSize) {
+        // Only now is it certain the full buffer is not the last part.
+        if (this.inFlight.size >= this.queueSize) return offset;
+        this.uploadPart(this.current, this.filled);
+        this.current = undefined;
+      }
+      if (!this.current) {
+        const buffer = this.takeBuffer();
+        if (!buffer) return offset;
+        this.current = buffer;
+        this.filled = 0;
+      }
+      const copied = chunk.copy(this.current, this.filled, offset);
+      this.filled += copied;
+      offset += copied;
+    }
+    return chunk.length;
+  }
+
+  private async writeRest(chunk: Buffer, offset: number): Promise<void> {
+    try {
+      while (offset < chunk.length && this.failure === undefined) {
+        await new Promise<void>((resolve) => this.waiting.push(resolve));
+        offset = this.copy(chunk, offset);
+      }
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  private async finish(): Promise<void> {
+    const params = this.objectParams();
+    if (!this.uploadId) {
+      const body = this.current ? this.current.subarray(0, this.filled) : Buffer.alloc(0);
+      await this.target.s3.send(new PutObjectCommand({ ...params, Body: body, ContentLength: body.length, IfNoneMatch: '*' }));
+      return;
+    }
+    if (this.current && this.filled > 0) {
+      while (this.inFlight.size >= this.queueSize) await Promise.race(this.inFlight);
+      this.throwIfFailed();
+      this.uploadPart(this.current, this.filled);
+    }
+    this.current = undefined;
+    await Promise.all(this.inFlight);
+    this.throwIfFailed();
+    const parts = [...this.parts].sort((a, b) => a.PartNumber! - b.PartNumber!);
+    await this.target.s3.send(new CompleteMultipartUploadCommand({
+      Bucket: params.Bucket,
+      Key: params.Key,
+      UploadId: await this.uploadId,
+      MultipartUpload: { Parts: parts },
+      IfNoneMatch: '*',
+    }));
+  }
+
+  private objectParams(): PutObjectCommandInput {
+    const h = this.target.headers;
+    return {
+      Bucket: this.target.bucket,
+      Key: this.target.key,
+      ContentType: h.contentType,
+      CacheControl: h.cacheControl,
+      ContentDisposition: h.contentDisposition,
+      ContentEncoding: h.contentEncoding,
+      ContentLanguage: h.contentLanguage,
+      Expires: h.expires,
+      Metadata: Object.keys(h.metadata).length > 0 ? { ...h.metadata } : undefined,
+    };
+  }
+
+  private uploadPart(buffer: Buffer, length: number): void {
+    const partNumber = this.nextPartNumber++;
+    if (partNumber > MAX_PARTS) throw new Error(`the object needs more than ${MAX_PARTS} parts of ${this.partSize} bytes`);
+    const uploadId = (this.uploadId ??= this.createUpload());
+    const upload = uploadId
+      .then((UploadId) => this.target.s3.send(new UploadPartCommand({
+        Bucket: this.target.bucket, Key: this.target.key, UploadId, PartNumber: partNumber, Body: buffer.subarray(0, length),
+      })))
+      .then((out) => {
+        this.parts.push({
+          PartNumber: partNumber,
+          ETag: out.ETag,
+          ChecksumCRC32: out.ChecksumCRC32,
+          ChecksumCRC32C: out.ChecksumCRC32C,
+          ChecksumCRC64NVME: out.ChecksumCRC64NVME,
+          ChecksumSHA1: out.ChecksumSHA1,
+          ChecksumSHA256: out.ChecksumSHA256,
+        });
+      })
+      .catch((err) => this.fail(err))
+      .finally(() => {
+        this.inFlight.delete(upload);
+        // The part is in S3 (or failed): its buffer can take the next one.
+        this.free.push(buffer);
+        for (const wake of this.waiting.splice(0)) wake();
+      });
+    this.inFlight.add(upload);
+  }
+
+  private async createUpload(): Promise<string> {
+    // As lib-storage does: with the SDK's default checksums on, parts carry a CRC32 that S3 checks at completion.
+    const checksums = await this.target.s3.config.requestChecksumCalculation();
+    const out = await this.target.s3.send(new CreateMultipartUploadCommand({
+      ...this.objectParams(),
+      ChecksumAlgorithm: checksums === 'WHEN_SUPPORTED' ? 'CRC32' : undefined,
+    }));
+    if (!out.UploadId) throw new Error('CreateMultipartUpload returned no UploadId');
+    return out.UploadId;
+  }
+
+  /** A free part buffer, a new one while the pool is not full (queueSize in flight + one filling), or none. */
+  private takeBuffer(): Buffer | undefined {
+    const buffer = this.free.pop();
+    if (buffer) return buffer;
+    if (this.allocated > this.queueSize) return undefined;
+    this.allocated++;
+    // Untouched pages of a part not filled yet cost no memory.
+    return Buffer.allocUnsafeSlow(this.partSize);
+  }
+
+  private fail(err: unknown): void {
+    this.failure ??= toError(err);
+    for (const wake of this.waiting.splice(0)) wake();
+  }
+
+  private throwIfFailed(): void {
+    if (this.failure !== undefined) throw this.failure;
+  }
+}
+
+/** Whether S3 refused the conditional write because the key is taken (412) or being written (409). */
+export function isAlreadyThere(err: unknown): boolean {
+  const e = err as { name?: unknown; $metadata?: { httpStatusCode?: unknown } } | undefined;
+  return e?.$metadata?.httpStatusCode === 412 || e?.name === 'PreconditionFailed' || e?.name === 'ConditionalRequestConflict';
+}
+
+const VISIBLE_ASCII = /^[\x20-\x7e\t]*$/;
+const HTTP_DATE = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d\d:\d\d:\d\d GMT$/;
+
+/**
+ * The S3 headers for the origin's response headers. Values S3 cannot take
+ * (non-ASCII) are left out and named in `dropped`.
+ */
+export function storedHeaders(
+  origin: Readonly<Record<string, string | string[] | undefined>>,
+): { readonly headers: StoredHeaders; readonly dropped: string[] } {
+  const dropped: string[] = [];
+  const pick = (name: string): string | undefined => {
+    const raw = origin[name];
+    const value = Array.isArray(raw) ? raw.join(', ') : raw;
+    if (value === undefined) return undefined;
+    if (!VISIBLE_ASCII.test(value)) {
+      dropped.push(name);
+      return undefined;
+    }
+    return value;
+  };
+  const expiresText = pick('expires');
+  // RFC 9111 §5.3: an Expires that is not an HTTP date (often "0" or "-1") means already expired.
+  const expires = expiresText === undefined ? undefined : HTTP_DATE.test(expiresText) ? new Date(expiresText) : new Date(0);
+  const metadata: Record<string, string> = {};
+  const etag = pick('etag');
+  if (etag !== undefined) metadata['origin-etag'] = etag;
+  const lastModified = pick('last-modified');
+  if (lastModified !== undefined) metadata['origin-last-modified'] = lastModified;
+  return {
+    headers: {
+      contentType: pick('content-type') ?? DEFAULT_CONTENT_TYPE,
+      cacheControl: pick('cache-control'),
+      contentDisposition: pick('content-disposition'),
+      contentEncoding: pick('content-encoding'),
+      contentLanguage: pick('content-language'),
+      expires,
+      metadata,
+    },
+    dropped,
+  };
+}
+
+/** Content type of an object the origin sent without one (S3 would otherwise say `binary/octet-stream`). */
+export const DEFAULT_CONTENT_TYPE = 'application/octet-stream';

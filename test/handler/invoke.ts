@@ -1,0 +1,38 @@
+/** Invokes a streaming handler like a function URL and collects everything a test looks at. */
+import { FunctionUrlRequest, functionUrlEvent } from '../support/function-url-event';
+import { InvocationError, invokeInProcess, makeContext, StreamingHandler } from '../support/lambda-runtime';
+
+/** What the viewer and the runtime saw. */
+export interface Invocation {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  /** The body bytes that arrived. */
+  readonly body: Buffer;
+  /** Set when the body broke instead of ending (an aborted response). */
+  readonly bodyError?: Error;
+  /** The runtime's error trailers, when the invocation failed. */
+  readonly invocationError?: InvocationError;
+}
+
+/** Invokes `handler` with a function URL event for `request` and reads the whole answer. */
+export async function invoke(handler: StreamingHandler, request: FunctionUrlRequest): Promise<Invocation> {
+  const response = await invokeInProcess(handler, functionUrlEvent(request), makeContext(request.requestId ?? 'req-1'));
+  const chunks: Buffer[] = [];
+  let bodyError: Error | undefined;
+  try {
+    for await (const chunk of response.body) chunks.push(chunk);
+  } catch (err) {
+    bodyError = err as Error;
+  }
+  const invocationError = await response.done;
+  return { status: response.statusCode, headers: response.headers, body: Buffer.concat(chunks), bodyError, invocationError };
+}
+
+/** Collects the JSON log lines the handler writes with console.log. */
+export function captureLogs(): { readonly lines: Array<Record<string, unknown>>; last(): Record<string, unknown> | undefined; restore(): void } {
+  const lines: Array<Record<string, unknown>> = [];
+  const spy = jest.spyOn(console, 'log').mockImplementation((text: unknown) => {
+    lines.push(JSON.parse(String(text)));
+  });
+  return { lines, last: () => lines[lines.length - 1], restore: () => spy.mockRestore() };
+}

@@ -1,0 +1,50 @@
+import { REJECTED_PATHS, urlLookingPaths } from './hostile-paths';
+import { keyFromRawPath, MAX_KEY_BYTES } from '../../src/handler/key';
+
+describe('keyFromRawPath', () => {
+  test.each([
+    ['/photo/2018/ocean.jpg', 'photo/2018/ocean.jpg'],
+    ['/a%20b+c.txt', 'a b+c.txt'],
+    ['/%E2%82%AC/%c3%a9t%C3%A9', '€/été'],
+    ['/caf\u00e9.txt', 'café.txt'],
+    ['/a%2Fb', 'a/b'],
+    ['/a%25b', 'a%b'],
+    ['/a%3Fb%23c', 'a?b#c'],
+    ['/dir/', 'dir/'],
+    ['/a//b', 'a//b'],
+    ['/%EF%BB%BFbom', '\uFEFFbom'],
+    ['/.well-known/x', '.well-known/x'],
+    ['/a/...', 'a/...'],
+    ['/%2e%2e%2e', '...'],
+  ])('%s is the key S3 looks up: %s', (rawPath, key) => {
+    expect(keyFromRawPath(rawPath, '')).toEqual({ ok: true, key, path: key });
+  });
+
+  test.each(urlLookingPaths('evil.example:8080').map(([raw, key]) => [raw, key]))(
+    'URL-looking %s is the key %s',
+    (rawPath, key) => {
+      expect(keyFromRawPath(rawPath, '')).toEqual({ ok: true, key, path: key });
+    },
+  );
+
+  test('keyPrefix prefixes the key, not the path fetched', () => {
+    expect(keyFromRawPath('/a/b.txt', 'mirror/')).toEqual({ ok: true, key: 'mirror/a/b.txt', path: 'a/b.txt' });
+  });
+
+  test.each(REJECTED_PATHS)('%s is rejected', (_label, rawPath, status) => {
+    const result = keyFromRawPath(rawPath, '');
+    expect(result).toMatchObject({ ok: false, status });
+  });
+
+  test.each([['', 400], ['relative', 400], ['/%g0', 400]] as const)('%j is rejected with %i', (rawPath, status) => {
+    expect(keyFromRawPath(rawPath, '')).toMatchObject({ ok: false, status });
+  });
+
+  test('the 1,024-byte limit counts the prefix and UTF-8 bytes', () => {
+    expect(keyFromRawPath('/' + 'a'.repeat(MAX_KEY_BYTES), '')).toMatchObject({ ok: true });
+    expect(keyFromRawPath('/' + 'a'.repeat(MAX_KEY_BYTES - 7), 'mirror/')).toMatchObject({ ok: true });
+    expect(keyFromRawPath('/' + 'a'.repeat(MAX_KEY_BYTES - 6), 'mirror/')).toMatchObject({ ok: false, status: 414 });
+    expect(keyFromRawPath('/' + 'é'.repeat(512), '')).toMatchObject({ ok: true });
+    expect(keyFromRawPath('/' + 'é'.repeat(512) + 'a', '')).toMatchObject({ ok: false, status: 414 });
+  });
+});

@@ -1,0 +1,211 @@
+/**
+ * A local S3 for tests and the local stack: s3rver on 127.0.0.1, a free port
+ * and a temporary directory, with every request it served recorded.
+ *
+ * ```ts
+ * const s3 = await startS3({ buckets: ['mirror'] });
+ * Object.assign(process.env, s3.env); // the SDK now talks to it
+ * await s3.listKeys('mirror');
+ * await s3.stop(); // closes the server and removes the directory
+ * ```
+ *
+ * Quirks (see DESIGN.md): s3rver ignores `If-None-Match`, stores aws-chunked
+ * framing unless checksums are computed only when required (`env` sets that),
+ * has no AbortMultipartUpload (it answers 405), and keeps keys with empty
+ * segments as files without them (GetObject still finds them; `requests`
+ * shows the exact key sent).
+ */
+import { once } from 'node:events';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { GetObjectCommand, ListObjectsV2Command, NoSuchKey, S3Client } from '@aws-sdk/client-s3';
+import { makeWritesStrict, withRequestConditions } from './s3-strict';
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const S3rver = require('s3rver');
+
+/** A request s3rver served. */
+export interface S3Request {
+  readonly method: string;
+  /** Bucket from the path (path-style). */
+  readonly bucket: string;
+  /** The object key, decoded exactly once from the request path (empty for bucket requests). */
+  readonly key: string;
+  /** The raw query string ('' if none), e.g. `uploads` or `partNumber=1&uploadId=…`. */
+  readonly query: string;
+  /** Status s3rver answered. */
+  readonly status: number;
+}
+
+/** A stored object, read back. */
+export interface S3Object {
+  readonly body: Buffer;
+  readonly contentType?: string;
+  readonly contentEncoding?: string;
+  readonly contentDisposition?: string;
+  readonly contentLanguage?: string;
+  readonly cacheControl?: string;
+  readonly expires?: string;
+  readonly metadata: Record<string, string>;
+}
+
+/** A running local S3. */
+export interface LocalS3 {
+  /** `http://127.0.0.1:PORT`. */
+  readonly endpoint: string;
+  /** Environment for any AWS SDK process that should use this S3 (endpoint, dummy credentials, region, checksum mode). */
+  readonly env: Readonly<Record<string, string>>;
+  /** A client for the test itself. */
+  readonly client: S3Client;
+  /** Every request served, in order of completion. */
+  readonly requests: S3Request[];
+  /** Resolves with the first served request that matches (at once if one already did). */
+  served(match: (request: S3Request) => boolean): Promise<S3Request>;
+  /** Every key in `bucket`. */
+  listKeys(bucket: string): Promise<string[]>;
+  /** The object, or undefined when there is none. */
+  getObject(bucket: string, key: string): Promise<S3Object | undefined>;
+  /** Closes the server and deletes its directory. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts s3rver with `buckets` created. With `directory` (the local run), the
+ * data lives there and is kept on stop; otherwise in a temporary directory
+ * that stop() removes. With `strict` (the local stack), writes are atomic and
+ * honour `If-None-Match: *` as S3's do (see s3-strict.ts).
+ */
+export async function startS3(options: {
+  readonly buckets: readonly string[];
+  readonly directory?: string;
+  readonly strict?: boolean;
+}): Promise<LocalS3> {
+  const keep = options.directory !== undefined;
+  if (keep) fs.mkdirSync(options.directory!, { recursive: true });
+  const directory = keep ? options.directory! : fs.mkdtempSync(path.join(os.tmpdir(), 's3rver-'));
+  const s3rver = new S3rver({
+    silent: true,
+    directory,
+    configureBuckets: options.buckets.map((name) => ({ name, configs: [] })),
+  });
+  await s3rver.configureBuckets();
+  const requests: S3Request[] = [];
+  const waiters = new Set<{ match: (request: S3Request) => boolean; resolve: (request: S3Request) => void }>();
+  if (options.strict) makeWritesStrict(s3rver);
+  const app = s3rver.callback();
+  const server = http.createServer((req, res) => {
+    const described = describe(req.method ?? '', req.url ?? '/');
+    res.on('finish', () => {
+      const served = { ...described, status: res.statusCode };
+      requests.push(served);
+      for (const waiter of [...waiters].filter((w) => w.match(served))) {
+        waiters.delete(waiter);
+        waiter.resolve(served);
+      }
+    });
+    req.url = routableUrl(req.url ?? '/');
+    if (options.strict) withRequestConditions(req, () => app(req, res));
+    else app(req, res);
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const env = {
+    AWS_ENDPOINT_URL_S3: endpoint,
+    AWS_ACCESS_KEY_ID: 'S3RVER',
+    AWS_SECRET_ACCESS_KEY: 'S3RVER',
+    AWS_REGION: 'us-east-1',
+    AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
+  };
+  const client = new S3Client({
+    endpoint,
+    forcePathStyle: true,
+    region: env.AWS_REGION,
+    credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY },
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+  });
+
+  return {
+    endpoint,
+    env,
+    client,
+    requests,
+    served: (match) => {
+      const seen = requests.find(match);
+      return seen ? Promise.resolve(seen) : new Promise((resolve) => waiters.add({ match, resolve }));
+    },
+    listKeys: async (bucket) => {
+      const keys: string[] = [];
+      let token: string | undefined;
+      do {
+        const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token }));
+        keys.push(...(page.Contents ?? []).map((object) => object.Key!));
+        token = page.NextContinuationToken;
+      } while (token);
+      return keys;
+    },
+    getObject: async (bucket, key) => {
+      try {
+        const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+        return {
+          body: Buffer.from(await out.Body!.transformToByteArray()),
+          contentType: out.ContentType,
+          contentEncoding: out.ContentEncoding,
+          contentDisposition: out.ContentDisposition,
+          contentLanguage: out.ContentLanguage,
+          cacheControl: out.CacheControl,
+          expires: out.ExpiresString,
+          metadata: out.Metadata ?? {},
+        };
+      } catch (err) {
+        if (err instanceof NoSuchKey || (err as { name?: string }).name === 'NoSuchKey') return undefined;
+        throw err;
+      }
+    },
+    stop: async () => {
+      client.destroy();
+      server.closeAllConnections();
+      server.close();
+      await once(server, 'close');
+      if (!keep) fs.rmSync(directory, { recursive: true, force: true });
+    },
+  };
+}
+
+function splitTarget(target: string): { bucketPart: string; keyPart?: string; query?: string } {
+  const q = target.indexOf('?');
+  const rawPath = q < 0 ? target : target.slice(0, q);
+  const slash = rawPath.indexOf('/', 1);
+  return {
+    bucketPart: slash < 0 ? rawPath.slice(1) : rawPath.slice(1, slash),
+    keyPart: slash < 0 ? undefined : rawPath.slice(slash + 1),
+    query: q < 0 ? undefined : target.slice(q + 1),
+  };
+}
+
+function describe(method: string, target: string): Omit<S3Request, 'status'> {
+  const { bucketPart, keyPart, query } = splitTarget(target);
+  return { method, bucket: safeDecode(bucketPart), key: keyPart === undefined ? '' : safeDecode(keyPart), query: query ?? '' };
+}
+
+/** Decodes percent-encoding; a malformed path (the local CloudFront passes hostile ones on raw) is kept as sent. */
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * s3rver's router cannot match a key with an empty segment (`/a`, `a//b`):
+ * such a key is sent with its `/` percent-encoded, which s3rver decodes back
+ * to the same key (and signs the same way).
+ */
+function routableUrl(target: string): string {
+  const { bucketPart, keyPart, query } = splitTarget(target);
+  if (keyPart === undefined || !/^\/|\/\/|\/$/.test(keyPart)) return target;
+  return `/${bucketPart}/${encodeURIComponent(safeDecode(keyPart))}${query === undefined ? '' : `?${query}`}`;
+}
