@@ -79,6 +79,21 @@ for (const path of ['/example/', '/.ci/', '/cdk.out/', '/local/', '/.local/', '/
 // The handler's imports are bundled into its asset, so devDependencies are right there.
 project.eslint?.allowDevDeps('src/handler/**');
 
+// The CloudFront Function of variantQueryStrings: one IIFE of src/variant, in syntax the cloudfront-js-2.0 runtime
+// accepts (no shorthand properties, no for-of); src/variant/function-code.ts adds the list and `handler` at synth.
+project.bundler.addBundle('src/variant/viewer-request.ts', {
+  platform: 'neutral',
+  target: 'es2020',
+  format: 'iife',
+  externals: [],
+  watchTask: false,
+  esbuildArgs: {
+    '--global-name': 'cdkMirrorOriginVariant',
+    '--supported:object-extensions': 'false',
+    '--supported:for-of': 'false',
+  },
+});
+
 const bundle = project.tasks.tryFind('bundle')!;
 
 // Tests load the bundled handler exactly as Lambda does, so bundle before testing.

@@ -10,7 +10,8 @@ import { Construct } from 'constructs';
 import { acknowledgeNagFindings } from './acknowledgements';
 import { MirrorConfig, toEnvironment } from './config';
 import { MirrorFunction } from './handler/mirror-function';
-import { PROP_DEFAULTS, WARNINGS, WARNING_IDS, propsProblems, validationError } from './validation';
+import { PROP_DEFAULTS, WARNINGS, WARNING_IDS, propsProblems, validationError, variantFunctionTooLarge } from './validation';
+import { MAX_FUNCTION_CODE_BYTES, viewerRequestFunctionCode } from './variant/function-code';
 
 /** Properties of a `MirrorOriginDistribution`. */
 export interface MirrorOriginDistributionProps {
@@ -129,6 +130,14 @@ export interface MirrorOriginDistributionProps {
    * @default logs.RetentionDays.ONE_MONTH
    */
   readonly logRetention?: logs.RetentionDays;
+
+  /**
+   * Query-string parameters that select a variant of an object, such as `x-oss-process` (image processing on
+   * Alibaba OSS): a CloudFront Function folds them into the key, so `photo.jpg?x-oss-process=...` is fetched with
+   * that query and stored as its own object. Names match case-sensitively; other parameters are dropped. At most 10.
+   * @default - none: the query string is ignored
+   */
+  readonly variantQueryStrings?: string[];
 
   /**
    * Status codes from the S3 primary that send a request to the handler: 400, 403, 404, 416, 500, 502, 503 or 504.
@@ -294,6 +303,7 @@ export class MirrorOriginDistribution extends Construct {
         cachePolicy: props.cachePolicy ?? this.newCachePolicy(props),
         originRequestPolicy: this.newOriginRequestPolicy(props.forwardHeaders ?? []),
         responseHeadersPolicy: props.responseHeadersPolicy,
+        functionAssociations: this.variantFunctionAssociations(props.variantQueryStrings ?? []),
       },
       defaultRootObject: props.defaultRootObject ?? PROP_DEFAULTS.defaultRootObject,
       domainNames: props.domainNames,
@@ -350,8 +360,22 @@ export class MirrorOriginDistribution extends Construct {
       originIdleTimeoutMs: (props.originIdleTimeout ?? d.originIdleTimeout).toMilliseconds(),
       streamThresholdBytes: (props.streamThreshold ?? d.streamThreshold).toBytes(),
       maxObjectSizeBytes: (props.maxObjectSize ?? d.maxObjectSize).toBytes(),
-      variantQueryStrings: [],
+      variantQueryStrings: [...(props.variantQueryStrings ?? [])],
     };
+  }
+
+  /** With variant parameters, the viewer-request function that folds them into the URI before the cache and the origins see it. */
+  private variantFunctionAssociations(names: readonly string[]): cloudfront.FunctionAssociation[] | undefined {
+    if (names.length === 0) return undefined;
+    const code = viewerRequestFunctionCode(names);
+    const bytes = Buffer.byteLength(code, 'utf8');
+    if (bytes > MAX_FUNCTION_CODE_BYTES) throw validationError(this.node.path, [variantFunctionTooLarge(bytes, MAX_FUNCTION_CODE_BYTES)]);
+    const fn = new cloudfront.Function(this, 'VariantFunction', {
+      code: cloudfront.FunctionCode.fromInline(code),
+      runtime: cloudfront.FunctionRuntime.JS_2_0,
+      comment: 'cdk-mirror-origin: folds the variant query-string parameters into the path',
+    });
+    return [{ function: fn, eventType: cloudfront.FunctionEventType.VIEWER_REQUEST }];
   }
 
   /** The default cache policy: TTLs from the props, nothing from the request in the key but the path. */

@@ -16,6 +16,7 @@ import {
   headerNameProblem,
   headerValueProblem,
   keyPrefixProblem,
+  variantQueryStringsProblems,
 } from './config';
 import type { MirrorOriginDistributionProps } from './mirror-origin-distribution';
 
@@ -45,6 +46,8 @@ const MAX_HANDLER_TIMEOUT_SECONDS = 15 * 60;
 const MAX_ORIGIN_TIMEOUT_MS = MAX_HANDLER_TIMEOUT_SECONDS * 1000;
 /** Longest `max-age` the handler accepts for a 404 (`fromEnvironment`'s range). */
 const MAX_NOT_FOUND_TTL_SECONDS = 365 * 24 * 60 * 60;
+/** A UTF-16 surrogate without its pair: no URI encoding exists for it. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 /** CloudFront's limit on `DefaultRootObject`. */
 const MAX_DEFAULT_ROOT_OBJECT_CHARS = 255;
 
@@ -103,6 +106,8 @@ export function propsProblems(props: MirrorOriginDistributionProps): string[] {
   add('memorySize', integerProblem(props.memorySize, MEMORY_MIB.min, MEMORY_MIB.max, `an integer from ${MEMORY_MIB.min} to ${MEMORY_MIB.max} (MiB)`));
   add('reservedConcurrency', integerProblem(props.reservedConcurrency, 0, Number.MAX_SAFE_INTEGER,
     'an integer of 0 or more (0 stops every fetch from the origin)'));
+
+  problems.push(...variantQueryStringsPropProblems(props.variantQueryStrings));
 
   problems.push(...fallbackStatusCodesProblems(props.fallbackStatusCodes));
   add('defaultRootObject', defaultRootObjectProblem(props.defaultRootObject));
@@ -200,6 +205,26 @@ function timeoutProblems(props: MirrorOriginDistributionProps): string[] {
       (props.handlerTimeout ? '' : ' (the default)'));
   }
   return problems;
+}
+
+/** Variant parameter names: the shared rules, and known at synth since they are written into the function's code. */
+function variantQueryStringsPropProblems(names: readonly string[] | undefined): string[] {
+  if (names === undefined) return [];
+  if (Token.isUnresolved(names) || names.some((name) => Token.isUnresolved(name))) {
+    return ['variantQueryStrings must be plain strings, not tokens: the names are written into the CloudFront Function\'s code at synth ' +
+      '(a CloudFront Function has no environment variables)'];
+  }
+  const problems = variantQueryStringsProblems(names).map((problem) => `variantQueryStrings ${problem}`);
+  for (const name of names) {
+    if (LONE_SURROGATE.test(name)) problems.push(`variantQueryStrings parameter name must be valid Unicode (no lone surrogate), got ${JSON.stringify(name)}`);
+  }
+  return problems;
+}
+
+/** The error when the parameter names make the CloudFront Function's code larger than CloudFront takes. */
+export function variantFunctionTooLarge(bytes: number, max: number): string {
+  return `variantQueryStrings makes the CloudFront Function's code ${bytes} bytes, over CloudFront's limit of ${max}: ` +
+    'name fewer or shorter parameters';
 }
 
 /** Failover codes: at least one, each one CloudFront accepts, none twice. */
