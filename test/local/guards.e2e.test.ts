@@ -1,0 +1,56 @@
+/**
+ * The end-to-end checks can fail: run against broken mirrors (same template,
+ * same stack, another handler), they must reject. One mirror stores truncated
+ * bodies; the other answers a large object's 302 before storing it.
+ */
+import * as path from 'node:path';
+import { Size } from 'aws-cdk-lib';
+import { synthesizeForTest } from './helpers';
+import { expectLargeStoredBeforeRedirect, expectMissThenHit, Setup } from './scenarios';
+import { startLocalMirror } from '../../local/stack';
+import { MirrorOriginDistribution } from '../../src';
+import { LocalOrigin, patternBuffer, startOrigin } from '../support/origin-server';
+
+const FAKES = path.join(__dirname, 'fixtures', 'fake-mirrors');
+const MiB = 1024 * 1024;
+let origin: LocalOrigin;
+let synthesized: ReturnType<typeof synthesizeForTest>;
+
+beforeAll(async () => {
+  origin = await startOrigin();
+  synthesized = synthesizeForTest((stack) => new MirrorOriginDistribution(stack, 'Mirror', {
+    endpoint: `${origin.url}/base`,
+    keyPrefix: 'mirror/',
+    streamThreshold: Size.mebibytes(1),
+  }));
+});
+
+afterAll(async () => {
+  await origin?.close();
+  synthesized?.dispose();
+});
+
+/** Runs `check` on the stack with the fake mirror `handler` instead of the template's asset. */
+async function withFake<T>(handler: string, check: (setup: Setup) => Promise<T>): Promise<T> {
+  const mirror = await startLocalMirror({ spec: synthesized.spec, function: { codeDir: FAKES, handler } });
+  try {
+    return await check({ mirror, origin, originBase: '/base', keyPrefix: 'mirror/' });
+  } finally {
+    await mirror.close();
+  }
+}
+
+test('a mirror that stores truncated bodies fails the miss-then-hit check', async () => {
+  await expect(withFake('index.truncating', (setup) => expectMissThenHit(setup, '/t/page.css', Buffer.from('body { margin: 0 }\n'), 'text/css')))
+    .rejects.toThrow(/toBe/);
+});
+
+test('a mirror that redirects before storing fails the large-object check', async () => {
+  await expect(withFake('index.redirectFirst', (setup) => expectLargeStoredBeforeRedirect(setup, '/t/big.bin', { size: 4 * MiB, seed: 9 })))
+    .rejects.toThrow(/toEqual/);
+});
+
+test('the fakes do mirror otherwise (the checks fail for the broken part, not for a broken fake)', async () => {
+  const body = patternBuffer({ size: 2000, seed: 3 });
+  await withFake('index.redirectFirst', (setup) => expectMissThenHit(setup, '/t/small.bin', body, 'application/octet-stream'));
+});

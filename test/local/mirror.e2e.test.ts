@@ -1,0 +1,179 @@
+/**
+ * The mirror end to end, on the local stack started from the synthesized
+ * template of `MirrorOriginDistribution` with the bundled handler: viewer →
+ * CloudFront stand-in → S3 (s3rver) → on 404 the function URL stand-in → the
+ * handler in a child process → the local origin and S3.
+ */
+import { createServer, Server } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { Size } from 'aws-cdk-lib';
+import { sendAndSettle, sendRaw, sha256, synthesizeForTest } from './helpers';
+import { expectLargeStoredBeforeRedirect, expectMissThenHit, originCount, Setup, storedObject } from './scenarios';
+import { startLocalMirror } from '../../local/stack';
+import { MirrorOriginDistribution } from '../../src';
+import { REJECTED_PATHS, urlLookingPaths } from '../handler/hostile-paths';
+import { LocalOrigin, patternBuffer, startOrigin } from '../support/origin-server';
+
+const MiB = 1024 * 1024;
+let origin: LocalOrigin;
+let foreign: Server;
+const foreignRequests: string[] = [];
+let setup: Setup;
+let dispose: () => void;
+
+beforeAll(async () => {
+  origin = await startOrigin();
+  foreign = createServer((req, res) => {
+    foreignRequests.push(`${req.method} ${req.url}`);
+    res.end('foreign');
+  });
+  await new Promise<void>((resolve) => foreign.listen(0, '127.0.0.1', resolve));
+  const synthesized = synthesizeForTest((stack) => new MirrorOriginDistribution(stack, 'Mirror', {
+    endpoint: `${origin.url}/base`,
+    keyPrefix: 'mirror/',
+    streamThreshold: Size.mebibytes(6),
+  }));
+  dispose = synthesized.dispose;
+  const mirror = await startLocalMirror({ spec: synthesized.spec });
+  setup = { mirror, origin, originBase: '/base', keyPrefix: 'mirror/' };
+});
+
+afterAll(async () => {
+  await setup?.mirror.close();
+  await origin?.close();
+  foreign?.close();
+  dispose?.();
+});
+
+test('the local stack runs what the template deploys', () => {
+  const spec = setup.mirror.spec;
+  expect(spec.function.environment.MIRROR_BUCKET_NAME).toBe(spec.bucketName);
+  expect(spec.function.environment.MIRROR_ENDPOINT).toBe(`${origin.url}/base`);
+  expect(spec.distribution.primary).toMatchObject({ kind: 's3', originPath: '/mirror' });
+  expect(spec.distribution.fallback).toMatchObject({ kind: 'function-url', signed: true });
+  expect(spec.functionUrl).toMatchObject({ authType: 'AWS_IAM', invokeMode: 'RESPONSE_STREAM' });
+});
+
+test('a miss is fetched once and stored byte-exact; the next GET comes from the bucket', async () => {
+  await expectMissThenHit(setup, '/css/site.css', Buffer.from('body { color: #333 }\n'), 'text/css');
+  await expectMissThenHit(setup, '/bin/one.bin', patternBuffer({ size: MiB + 17, seed: 7 }), 'application/octet-stream');
+});
+
+test('the query string is neither part of the key nor sent to the origin', async () => {
+  origin.route('/base/q.txt', { body: 'query-free', headers: { 'content-type': 'text/plain' } });
+  const first = await sendAndSettle(setup.mirror, '/q.txt?v=1');
+  expect(first.reply.status).toBe(200);
+  expect(origin.requests.filter((r) => r.url.startsWith('/base/q.txt')).map((r) => r.url)).toEqual(['/base/q.txt']);
+  const second = await sendAndSettle(setup.mirror, '/q.txt?v=2');
+  expect(second.record.cloudFront.servedBy).toBe('s3');
+  expect(second.reply.body.toString()).toBe('query-free');
+});
+
+test('a 404 from the origin passes through and nothing is stored', async () => {
+  const first = await sendAndSettle(setup.mirror, '/nowhere.html');
+  expect(first.reply.status).toBe(404);
+  expect(first.reply.headers['cache-control']).toBe('public, max-age=10');
+  expect(first.record.handlerLog).toMatchObject({ outcome: 'not-found' });
+  expect(await storedObject(setup, '/nowhere.html')).toBeUndefined();
+  const second = await sendAndSettle(setup.mirror, '/nowhere.html');
+  expect(second.record.cloudFront.failover).toBe(true);
+  expect(originCount(setup, '/nowhere.html')).toBe(2);
+});
+
+test('HEAD on a miss answers the headers and stores the object', async () => {
+  const body = patternBuffer({ size: 300_000, seed: 11 });
+  origin.route('/base/head.bin', { body, headers: { 'content-type': 'application/octet-stream' } });
+  const head = await sendAndSettle(setup.mirror, '/head.bin', { method: 'HEAD' });
+  expect(head.reply.status).toBe(200);
+  expect(head.reply.headers['content-length']).toBe(String(body.length));
+  expect(head.reply.body.length).toBe(0);
+  expect(sha256((await storedObject(setup, '/head.bin'))!.body)).toBe(sha256(body));
+  const get = await sendAndSettle(setup.mirror, '/head.bin');
+  expect(get.record.cloudFront.servedBy).toBe('s3');
+  expect(sha256(get.reply.body)).toBe(sha256(body));
+  expect(originCount(setup, '/head.bin')).toBe(1);
+});
+
+test('a 64 MiB object is complete in S3 when its 302 arrives, then served from the bucket', async () => {
+  await expectLargeStoredBeforeRedirect(setup, '/large/64mib.bin', { size: 64 * MiB, seed: 64 });
+});
+
+test('an origin that cuts the body leaves nothing stored; the next request succeeds once it is healthy', async () => {
+  const body = patternBuffer({ size: 2 * MiB, seed: 5 });
+  origin.route('/base/flaky.bin', { body, headers: { 'content-type': 'application/octet-stream' }, fault: { kind: 'cut', afterBytes: MiB } });
+  const cut = await sendAndSettle(setup.mirror, '/flaky.bin');
+  // Either a 502 before the body or a body that never ends cleanly: never a complete 200.
+  expect(cut.reply.status === 200 && cut.reply.complete).toBe(false);
+  expect(cut.reply.body.length).toBeLessThan(body.length);
+  expect(await storedObject(setup, '/flaky.bin')).toBeUndefined();
+
+  origin.route('/base/flaky.bin', { body, headers: { 'content-type': 'application/octet-stream' } });
+  const healthy = await sendAndSettle(setup.mirror, '/flaky.bin');
+  expect(healthy.reply.status).toBe(200);
+  expect(healthy.reply.complete).toBe(true);
+  expect(sha256(healthy.reply.body)).toBe(sha256(body));
+  expect(sha256((await storedObject(setup, '/flaky.bin'))!.body)).toBe(sha256(body));
+});
+
+describe('"/" never returns a bucket listing', () => {
+  const roots = ['/', '/?list-type=2', '/?prefix=', '//', '/?delimiter=/'];
+  const listing = /ListBucketResult|<Contents>|<Key>/;
+
+  test('without an index.html at the origin', async () => {
+    for (const root of roots) {
+      const { reply } = await sendAndSettle(setup.mirror, root);
+      expect(reply.body.toString('utf8')).not.toMatch(listing);
+      expect(reply.status).not.toBe(200);
+    }
+  });
+
+  test('with an index.html at the origin', async () => {
+    origin.route('/base/index.html', { body: '<h1>home</h1>', headers: { 'content-type': 'text/html' } });
+    for (const root of roots) {
+      const { reply } = await sendAndSettle(setup.mirror, root);
+      expect(reply.body.toString('utf8')).not.toMatch(listing);
+    }
+    const { reply, record } = await sendAndSettle(setup.mirror, '/');
+    expect(record.cloudFront.servedBy).toBe('s3');
+    expect(reply.body.toString()).toBe('<h1>home</h1>');
+    expect((await storedObject(setup, '/index.html'))?.contentType).toBe('text/html');
+  });
+});
+
+test('hostile paths sent raw never reach another host, nor list the bucket', async () => {
+  const host = `127.0.0.1:${(foreign.address() as AddressInfo).port}`;
+  // The handler's own lists (its unit and integration tests use them too), then what only CloudFront sees.
+  const targets = [
+    ...urlLookingPaths(host).map(([raw]) => raw),
+    ...REJECTED_PATHS.map(([, raw]) => raw),
+    `///${host}/x`,
+    `/\\/${host}/x`,
+    `/%2f%2f${host}%2fx`,
+    `/x@${host}/`,
+    `/https:/${host}/x`,
+    `/..%2F..%2F${host}/x`,
+    `/./../${host}/x`,
+    `/%0d%0aHost:%20${host}/x`,
+    `//${host}:80@127.0.0.1/x`,
+    `http://${host}/x`,
+    `//${host}/x?list-type=2`,
+  ];
+  for (const target of targets) {
+    // Over a plain socket: nothing between the test and CloudFront may normalise the target.
+    const { status, text } = await sendRaw(setup.mirror.cloudFront.port, target);
+    expect(status).toBeDefined();
+    expect(text).not.toMatch(/ListBucketResult/);
+  }
+  expect(foreignRequests).toEqual([]);
+  // The origin's own host saw them, under the endpoint's base path only.
+  expect(origin.requests.every((r) => r.url.startsWith('/base/'))).toBe(true);
+});
+
+test('methods other than GET, HEAD and OPTIONS are refused by CloudFront, the function is not called', async () => {
+  for (const method of ['POST', 'PUT', 'DELETE', 'PATCH']) {
+    const { reply, record } = await sendAndSettle(setup.mirror, '/css/site.css', { method });
+    expect(reply.status).toBe(403);
+    expect(record.cloudFront.servedBy).toBe('cloudfront');
+    expect(record.invocation).toBeUndefined();
+  }
+});
