@@ -58,6 +58,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'aws-sdk-client-mock@^4',
     'cdk-nag@^3',
     's3rver@3.7.1',
+    // The benchmark's chart (SVG, rendered headless).
+    'vega@^6',
+    'vega-lite@^6',
   ],
 
   jestOptions: {
