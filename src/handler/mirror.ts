@@ -9,7 +9,6 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { LambdaFunctionURLEvent } from 'aws-lambda';
 import type { MirrorConfig } from '../config';
 import { errorMessage, toError } from './errors';
-import { keyFromRawPath } from './key';
 import { BodyLengthError, LengthGuard } from './length-guard';
 import { jsonLogger, Logger, LogLine, Outcome } from './log';
 import { discardBody, fetchOrigin, isTimeoutError, OriginResponse, OriginTransport } from './origin';
@@ -17,6 +16,7 @@ import { encodePathSegment, originUrl } from './origin-url';
 import { ALLOWED_METHODS, selfRedirectLocation, ViewerResponse } from './respond';
 import { Answer, badGateway, gatewayTimeout, NO_STORE, rejected, verdictForOriginStatus } from './status';
 import { DEFAULT_CONTENT_TYPE, ObjectStore, storedHeaders } from './store';
+import { requestKeyFromRawPath } from './variant-key';
 
 /** What the handler is built from. */
 export interface MirrorDependencies {
@@ -100,12 +100,13 @@ async function mirrorRequest(scope: RequestScope): Promise<RequestLog> {
   const headOnly = method === 'HEAD';
   const rawPath = event.rawPath ?? '/';
 
-  const key = keyFromRawPath(rawPath, config.keyPrefix);
+  const key = requestKeyFromRawPath(rawPath, config.keyPrefix, config.variantQueryStrings);
   if (!key.ok) {
     viewer.answer(rejected(key.status, key.reason), { headOnly });
     return { path: rawPath.slice(0, 256), outcome: 'rejected', status: key.status, bytes: 0, error: key.reason };
   }
-  const url = originUrl(scope.endpoint, key.path);
+  // A variant is fetched with exactly its canonical query; a plain object with none.
+  const url = originUrl(scope.endpoint, key.path, key.query);
   if (!url.ok) {
     viewer.answer(rejected(400, url.reason), { headOnly });
     return { key: key.key, outcome: 'rejected', status: 400, bytes: 0, error: url.reason };
@@ -149,7 +150,11 @@ async function mirrorRequest(scope: RequestScope): Promise<RequestLog> {
   }
 
   const reencodedPath = `/${key.path.split('/').map(encodePathSegment).join('/')}`;
-  const result = await transfer(scope, origin, key.key, declared, selfRedirectLocation(rawPath, reencodedPath, event.rawQueryString), headOnly);
+  // A variant's redirect goes to the viewer's own URL (path and query), which the function folds back into the same key.
+  const location = key.query === ''
+    ? selfRedirectLocation(rawPath, reencodedPath, event.rawQueryString)
+    : selfRedirectLocation(key.viewerPath, reencodedPath, key.query);
+  const result = await transfer(scope, origin, key.key, declared, location, headOnly);
   return { ...originLog, ...result };
 }
 
