@@ -1,8 +1,10 @@
 /**
  * The S3 key of a request: exactly the key S3 looks up when CloudFront
  * forwards the same viewer request to the bucket (S3 percent-decodes the raw
- * path once), prefixed by `keyPrefix`. Pure.
+ * path once, reading a raw `+` as a space), prefixed by `keyPrefix`; and the
+ * path the origin is asked for, which keeps the viewer's raw `+`. Pure.
  */
+import { encodePathSegment } from './origin-url';
 
 /** Longest key S3 accepts, in UTF-8 bytes. */
 export const MAX_KEY_BYTES = 1024;
@@ -13,8 +15,10 @@ export type KeyResult =
     readonly ok: true;
     /** The S3 key: `keyPrefix` + the decoded path without its leading `/`. */
     readonly key: string;
-    /** The decoded path without its leading `/` and without `keyPrefix` (what is fetched from the origin). */
+    /** The decoded path without its leading `/` and without `keyPrefix`, a raw `+` kept as `+` (what the origin is asked for). */
     readonly path: string;
+    /** `path` percent-encoded again, segment by segment, a raw `+` still raw: the origin URL's path (no leading `/`). */
+    readonly originPath: string;
   }
   | {
     readonly ok: false;
@@ -36,24 +40,29 @@ const HEX = /^[0-9A-Fa-f]{2}$/;
  */
 export function keyFromRawPath(rawPath: string, keyPrefix: string): KeyResult {
   if (!rawPath.startsWith('/')) return reject(400, 'the path must start with "/"');
-  const bytes = percentDecode(rawPath.slice(1));
-  if (!bytes) return reject(400, 'invalid percent-encoding in the path');
-  let path: string;
-  try {
-    path = UTF8.decode(bytes);
-  } catch {
-    return reject(400, 'the path is not valid UTF-8');
+  // A raw `+` is a space to S3 but usually itself to the origin: decode the pieces between them on their own.
+  const pieces: string[] = [];
+  for (const raw of rawPath.slice(1).split('+')) {
+    const bytes = percentDecode(raw);
+    if (!bytes) return reject(400, 'invalid percent-encoding in the path');
+    try {
+      pieces.push(UTF8.decode(bytes));
+    } catch {
+      return reject(400, 'the path is not valid UTF-8');
+    }
   }
+  const path = pieces.join('+');
   // The root is CloudFront's defaultRootObject; an empty key (or the bare prefix) is never an object.
   if (path === '') return reject(400, 'the path names no object');
   if (CONTROL.test(path)) return reject(400, 'the path contains NUL or control characters');
   if (path.split('/').some((segment) => segment === '.' || segment === '..')) {
     return reject(400, 'the path contains "." or ".." segments');
   }
-  const key = keyPrefix + path;
+  const key = keyPrefix + pieces.join(' ');
   const size = Buffer.byteLength(key, 'utf8');
   if (size > MAX_KEY_BYTES) return reject(414, `the key is ${size} bytes, more than ${MAX_KEY_BYTES}`);
-  return { ok: true, key, path };
+  const originPath = pieces.map((piece) => piece.split('/').map(encodePathSegment).join('/')).join('+');
+  return { ok: true, key, path, originPath };
 }
 
 /** The bytes `text` stands for, or undefined when a `%` escape is malformed or a character cannot be encoded. */

@@ -12,7 +12,7 @@ import { errorMessage, toError } from './errors';
 import { BodyLengthError, LengthGuard } from './length-guard';
 import { jsonLogger, Logger, LogLine, Outcome } from './log';
 import { discardBody, fetchOrigin, isTimeoutError, OriginResponse, OriginTransport } from './origin';
-import { encodePathSegment, originUrl } from './origin-url';
+import { originUrl } from './origin-url';
 import { ALLOWED_METHODS, selfRedirectLocation, ViewerResponse } from './respond';
 import { Answer, badGateway, gatewayTimeout, NO_STORE, rejected, verdictForOriginStatus } from './status';
 import { DEFAULT_CONTENT_TYPE, ObjectStore, storedHeaders } from './store';
@@ -106,7 +106,7 @@ async function mirrorRequest(scope: RequestScope): Promise<RequestLog> {
     return { path: rawPath.slice(0, 256), outcome: 'rejected', status: key.status, bytes: 0, error: key.reason };
   }
   // A variant is fetched with exactly its canonical query; a plain object with none.
-  const url = originUrl(scope.endpoint, key.path, key.query);
+  const url = originUrl(scope.endpoint, key.originPath, key.query);
   if (!url.ok) {
     viewer.answer(rejected(400, url.reason), { headOnly });
     return { key: key.key, outcome: 'rejected', status: 400, bytes: 0, error: url.reason };
@@ -149,7 +149,7 @@ async function mirrorRequest(scope: RequestScope): Promise<RequestLog> {
     return { ...originLog, outcome: answer.outcome, status: answer.status, bytes: 0, error };
   }
 
-  const reencodedPath = `/${key.path.split('/').map(encodePathSegment).join('/')}`;
+  const reencodedPath = `/${key.originPath}`;
   // A variant's redirect goes to the viewer's own URL (path and query), which the function folds back into the same key.
   const location = key.query === ''
     ? selfRedirectLocation(rawPath, reencodedPath, event.rawQueryString)

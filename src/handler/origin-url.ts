@@ -19,15 +19,15 @@ export function encodePathSegment(segment: string): string {
 }
 
 /**
- * The URL of `path` (the decoded key without `keyPrefix`) at `endpoint`:
- * the endpoint's path without its trailing `/`, then `/` and each segment of
- * `path` re-encoded. `query`, if given, must already be encoded; none is sent
- * by default.
+ * The URL of `originPath` (the key's path re-encoded by `keyFromRawPath`,
+ * without `keyPrefix`) at `endpoint`: the endpoint's path without its trailing
+ * `/`, then `/` and `originPath`. `query`, if given, must already be encoded;
+ * none is sent by default.
  */
-export function originUrl(endpoint: string | URL, path: string, query?: string): OriginUrlResult {
+export function originUrl(endpoint: string | URL, originPath: string, query?: string): OriginUrlResult {
   const base = new URL(endpoint);
   const basePath = base.pathname.replace(/\/+$/, '');
-  const encodedPath = `${basePath}/${path.split('/').map(encodePathSegment).join('/')}`;
+  const encodedPath = `${basePath}/${originPath}`;
   const search = query ? `?${query}` : '';
   let url: URL;
   try {

@@ -40,5 +40,5 @@ export function requestKeyFromRawPath(rawPath: string, keyPrefix: string, listed
   const key = plain.key + VARIANT_SEPARATOR + query;
   const size = Buffer.byteLength(key, 'utf8');
   if (size > MAX_KEY_BYTES) return { ok: false, status: 414, reason: `the key is ${size} bytes, more than ${MAX_KEY_BYTES}` };
-  return { ok: true, key, path: plain.path, query, viewerPath };
+  return { ok: true, key, path: plain.path, originPath: plain.originPath, query, viewerPath };
 }

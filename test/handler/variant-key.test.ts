@@ -25,7 +25,7 @@ test('with listed parameters, a path without the separator gets exactly keyFromR
 
 describe('with listed parameters', () => {
   test('a plain path is the plain object', () => {
-    expect(requestKeyFromRawPath('/img/photo%201.jpg', '', OSS)).toEqual({ ok: true, key: 'img/photo 1.jpg', path: 'img/photo 1.jpg', query: '', viewerPath: '/img/photo%201.jpg' });
+    expect(requestKeyFromRawPath('/img/photo%201.jpg', '', OSS)).toEqual({ ok: true, key: 'img/photo 1.jpg', path: 'img/photo 1.jpg', originPath: 'img/photo%201.jpg', query: '', viewerPath: '/img/photo%201.jpg' });
   });
 
   test('the function\'s URI is the variant: its key is what S3 decodes, its query what the origin gets', () => {
@@ -33,6 +33,7 @@ describe('with listed parameters', () => {
       ok: true,
       key: 'mirror/photo.jpg?x-oss-process=image/resize,w_150/circle,r_100',
       path: 'photo.jpg',
+      originPath: 'photo.jpg',
       query: 'x-oss-process=image/resize,w_150/circle,r_100',
       viewerPath: '/photo.jpg',
     };
@@ -44,7 +45,7 @@ describe('with listed parameters', () => {
 
   test('"." and ".." inside the variant\'s value are part of the query, not path segments', () => {
     const result = requestKeyFromRawPath(variantUri('/a.jpg', 'p=a/../b/./c'), '', ['p']);
-    expect(result).toEqual({ ok: true, key: 'a.jpg?p=a/../b/./c', path: 'a.jpg', query: 'p=a/../b/./c', viewerPath: '/a.jpg' });
+    expect(result).toEqual({ ok: true, key: 'a.jpg?p=a/../b/./c', path: 'a.jpg', originPath: 'a.jpg', query: 'p=a/../b/./c', viewerPath: '/a.jpg' });
     const url = originUrl('https://example.com/base', 'a.jpg', 'p=a/../b/./c');
     expect(url.ok && url.url.href).toBe('https://example.com/base/a.jpg?p=a/../b/./c');
   });
@@ -78,8 +79,8 @@ describe('with listed parameters', () => {
       const canonical = canonicalQuery([{ name: 'x-oss-process', value: encodeURIComponent(value) }], OSS);
       if (!canonical.ok) throw new Error(canonical.reason);
       const result = requestKeyFromRawPath(variantUri('/dir/caf%C3%A9.jpg', canonical.query), 'm/', OSS);
-      expect(result).toEqual({ ok: true, key: `m/dir/café.jpg?${canonical.query}`, path: 'dir/café.jpg', query: canonical.query, viewerPath: '/dir/caf%C3%A9.jpg' });
-      const url = originUrl('https://example.com', 'dir/café.jpg', canonical.query);
+      expect(result).toEqual({ ok: true, key: `m/dir/café.jpg?${canonical.query}`, path: 'dir/café.jpg', originPath: 'dir/caf%C3%A9.jpg', query: canonical.query, viewerPath: '/dir/caf%C3%A9.jpg' });
+      const url = originUrl('https://example.com', 'dir/caf%C3%A9.jpg', canonical.query);
       expect(url.ok).toBe(true);
     }
   });

@@ -59,6 +59,14 @@ test('a miss is fetched once and stored byte-exact; the next GET comes from the 
   await expectMissThenHit(setup, '/bin/one.bin', patternBuffer({ size: MiB + 17, seed: 7 }), 'application/octet-stream');
 });
 
+test('a raw "+" in the path: the origin gets it as sent, S3 reads it as a space, so the next GET is a hit', async () => {
+  await expectMissThenHit(setup, '/crates/x-0.12+1.3.crate', Buffer.from('raw plus'), 'application/x-tar');
+  expect((await setup.mirror.s3.listKeys(setup.mirror.spec.bucketName)).filter((key) => key.startsWith('mirror/crates/'))).toEqual(['mirror/crates/x-0.12 1.3.crate']);
+  // "%2B" is a "+" to S3 as to the origin: another object.
+  await expectMissThenHit(setup, '/crates/y-0.12%2B1.3.crate', Buffer.from('encoded plus'), 'application/x-tar');
+  expect(await storedObject(setup, '/crates/y-0.12%2B1.3.crate')).toBeDefined();
+});
+
 test('the query string is neither part of the key nor sent to the origin', async () => {
   origin.route('/base/q.txt', { body: 'query-free', headers: { 'content-type': 'text/plain' } });
   const first = await sendAndSettle(setup.mirror, '/q.txt?v=1');

@@ -22,9 +22,9 @@ export function originCount(setup: Setup, path: string): number {
   return setup.origin.requests.filter((r) => r.url === `${setup.originBase}${path}`).length;
 }
 
-/** The stored object for viewer path `path`, or undefined. */
+/** The stored object for viewer path `path` (the key S3 looks up: a raw `+` is a space), or undefined. */
 export function storedObject(setup: Setup, path: string) {
-  return setup.mirror.s3.getObject(setup.mirror.spec.bucketName, `${setup.keyPrefix}${decodeURIComponent(path.slice(1))}`);
+  return setup.mirror.s3.getObject(setup.mirror.spec.bucketName, `${setup.keyPrefix}${decodeURIComponent(path.slice(1).replace(/\+/g, '%20'))}`);
 }
 
 /**

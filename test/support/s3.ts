@@ -187,7 +187,12 @@ function splitTarget(target: string): { bucketPart: string; keyPart?: string; qu
 
 function describe(method: string, target: string): Omit<S3Request, 'status'> {
   const { bucketPart, keyPart, query } = splitTarget(target);
-  return { method, bucket: safeDecode(bucketPart), key: keyPart === undefined ? '' : safeDecode(keyPart), query: query ?? '' };
+  return { method, bucket: safeDecode(bucketPart), key: keyPart === undefined ? '' : safeDecode(spaceForPlus(keyPart)), query: query ?? '' };
+}
+
+/** S3 reads a raw `+` in a request path as a space (a client that means `+` sends `%2B`, as the SDK does); s3rver would not. */
+function spaceForPlus(keyPart: string): string {
+  return keyPart.replace(/\+/g, '%20');
 }
 
 /** Decodes percent-encoding; a malformed path (the local CloudFront passes hostile ones on raw) is kept as sent. */
@@ -200,12 +205,16 @@ function safeDecode(text: string): string {
 }
 
 /**
- * s3rver's router cannot match a key with an empty segment (`/a`, `a//b`):
+ * What s3rver must be asked for S3's answer: a raw `+` becomes a space; and,
+ * since s3rver's router cannot match a key with an empty segment (`/a`, `a//b`),
  * such a key is sent with its `/` percent-encoded, which s3rver decodes back
  * to the same key (and signs the same way).
  */
 function routableUrl(target: string): string {
-  const { bucketPart, keyPart, query } = splitTarget(target);
-  if (keyPart === undefined || !/^\/|\/\/|\/$/.test(keyPart)) return target;
-  return `/${bucketPart}/${encodeURIComponent(safeDecode(keyPart))}${query === undefined ? '' : `?${query}`}`;
+  const { bucketPart, keyPart: rawKeyPart, query } = splitTarget(target);
+  if (rawKeyPart === undefined) return target;
+  const keyPart = spaceForPlus(rawKeyPart);
+  const search = query === undefined ? '' : `?${query}`;
+  if (!/^\/|\/\/|\/$/.test(keyPart)) return keyPart === rawKeyPart ? target : `/${bucketPart}/${keyPart}${search}`;
+  return `/${bucketPart}/${encodeURIComponent(safeDecode(keyPart))}${search}`;
 }
