@@ -74,8 +74,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
   gitignore: ['/cdk.out/', '/example/cdk.out/', '*.tmp', '/.local/', '/.jsii.tabl.json'],
 });
 
-// Development-only folders stay out of the npm package.
-for (const path of ['/example/', '/.ci/', '/cdk.out/', '/local/', '/.local/', '/bench/']) {
+// Development-only folders stay out of the npm package, and so does the handler's jsii output: it ships bundled
+// in assets/, and lib/handler would need the AWS SDK at run time (only the generated function class is used).
+for (const path of ['/example/', '/.ci/', '/cdk.out/', '/local/', '/.local/', '/bench/', '/lib/handler/*', '!/lib/handler/mirror-function.*']) {
   project.addPackageIgnore(path);
 }
 
@@ -96,6 +97,9 @@ project.bundler.addBundle('src/variant/viewer-request.ts', {
     '--supported:for-of': 'false',
   },
 });
+
+// Every README and doc example must compile (jsii-rosetta strict mode, here and on Construct Hub).
+project.package.file.addOverride('jsii.metadata', { jsii: { rosetta: { strict: true } } });
 
 const bundle = project.tasks.tryFind('bundle')!;
 
