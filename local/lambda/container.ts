@@ -185,7 +185,8 @@ export class Container extends EventEmitter {
     this.server.listen(0, '127.0.0.1');
     await once(this.server, 'listening');
     const { port } = this.server.address() as AddressInfo;
-    const child = spawn(process.execPath, [this.options.entryFile], {
+    const nodeArguments = lambdaNodeArguments(this.options.environment.AWS_LAMBDA_FUNCTION_MEMORY_SIZE);
+    const child = spawn(process.execPath, [...nodeArguments, this.options.entryFile], {
       cwd: this.options.codeDir,
       env: { ...this.options.environment, AWS_LAMBDA_RUNTIME_API: `127.0.0.1:${port}` },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
@@ -362,4 +363,21 @@ function readAll(req: http.IncomingMessage): Promise<Buffer> {
     req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', () => resolve(Buffer.concat(chunks)));
   });
+}
+
+/**
+ * The arguments the Node.js runtimes' bootstrap gives `node`: `gc` exposed,
+ * a larger header limit, and the heap sized from the function's memory (a
+ * tenth of it for the young generation, split into two semi-spaces; the rest
+ * for the old one). Without them a container's memory would behave unlike
+ * Lambda's.
+ */
+export function lambdaNodeArguments(memorySizeMb: string | undefined): string[] {
+  const args = ['--expose-gc', '--max-http-header-size=81920'];
+  const memory = Number(memorySizeMb);
+  if (Number.isInteger(memory) && memory > 0) {
+    const newSpace = Math.floor(memory / 10);
+    args.push(`--max-semi-space-size=${Math.floor(newSpace / 2)}`, `--max-old-space-size=${memory - newSpace}`);
+  }
+  return args;
 }

@@ -7,7 +7,9 @@
  * Parts are assembled in a small pool of reused buffers ((queueSize + 1) ×
  * partSize at most). `@aws-sdk/lib-storage` allocates and copies a fresh
  * buffer per part; that garbage is only collected every ~64 MiB of external
- * memory, which alone broke the flat-memory target (see bench/handler-memory.ts).
+ * memory, which alone broke the flat-memory target (`npx projen bench`). The
+ * socket's read buffers are garbage too once copied: a young-generation GC
+ * after each part (see memory.ts) frees them.
  */
 import type { Readable } from 'node:stream';
 import {
@@ -21,6 +23,7 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { toError } from './errors';
+import { collectYoungGarbage } from './memory';
 
 /** Smallest part S3 accepts (but the last). */
 export const MIN_PART_BYTES = 5 * 1024 * 1024;
@@ -239,6 +242,8 @@ export class ObjectStore {
   private uploadPart(buffer: Buffer, length: number): void {
     const partNumber = this.nextPartNumber++;
     if (partNumber > MAX_PARTS) throw new Error(`the object needs more than ${MAX_PARTS} parts of ${this.partSize} bytes`);
+    // The read buffers copied into this part are garbage now: collect them before the next part's arrive.
+    collectYoungGarbage();
     const uploadId = (this.uploadId ??= this.createUpload());
     const upload = uploadId
       .then((UploadId) => this.target.s3.send(new UploadPartCommand({
