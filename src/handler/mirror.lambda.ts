@@ -4,11 +4,11 @@
  * `mirror.ts` and its siblings. Built once per container; a bad configuration
  * fails the init with the list of problems.
  */
-import { S3Client } from '@aws-sdk/client-s3';
 import { fromEnvironment } from '../config';
 import { createMirrorHandler } from './mirror';
+import { createS3Client } from './s3-client';
 
 /** The Lambda handler (`index.handler` in the bundle). */
 export const handler = awslambda.streamifyResponse(
-  createMirrorHandler({ config: fromEnvironment(process.env), s3: new S3Client({}) }),
+  createMirrorHandler({ config: fromEnvironment(process.env), s3: createS3Client() }),
 );
