@@ -1,0 +1,20 @@
+/**
+ * One cold start, for bench/cold-start.ts (which bundles this file, so the
+ * process holds no TypeScript compiler): installs the `awslambda` global as
+ * the runtime does, loads the handler bundle `argv[2]`, and sends how long
+ * the load took and the process's age when it was done.
+ */
+import { loadHandler } from '../test/support/lambda-runtime';
+
+/** What the child reports. */
+export interface ColdStartReport {
+  /** Milliseconds spent in `require()` of the bundle (module evaluation and the handler's init code). */
+  readonly loadMs: number;
+  /** Milliseconds from the process's start to the handler being ready. */
+  readonly readyMs: number;
+}
+
+const started = performance.now();
+loadHandler(process.argv[2]);
+const report: ColdStartReport = { loadMs: performance.now() - started, readyMs: performance.now() };
+process.send!(report);

@@ -1,0 +1,198 @@
+/**
+ * `npx projen bench`: this handler, the original design (fetch it all, PUT,
+ * 302) and the limit (a direct GET; a bare upload) side by side in one run,
+ * through the local CloudFront, function URL and S3 stand-ins, at several
+ * object sizes. Prints a markdown table (also written to bench/results.md)
+ * and draws docs/benchmark.svg. Exits 1 if any body the viewer got or any
+ * stored object differs from the origin's.
+ *
+ *   npx projen bench [--runs 3] [--sizes 1,16,128,512] [--cold-starts 10] [--no-bandwidth-cap] [--no-write]
+ */
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { renderChart } from './chart';
+import { measureColdStarts, SHIPPED_BUNDLE_DIR } from './cold-start';
+import { BenchObject, measureDirect, measureMiss } from './measure';
+import { startBenchOrigin } from './origin';
+import { renderReport, renderRuns, RunInfo, Sample, Variant } from './report';
+import { MirrorVariant, startStacks } from './stacks';
+import { STREAM_BURST_BYTES } from '../local/lambda/function-url';
+import { patternSha256 } from '../test/support/origin-server';
+
+const MiB = 1024 * 1024;
+const ROOT = path.join(__dirname, '..');
+const RESULTS_FILE = path.join(ROOT, 'bench', 'results.md');
+const CHART_FILE = path.join(ROOT, 'docs', 'benchmark.svg');
+/** Misses a fresh container serves before the measured one: enough for the JIT to settle on the streaming path. */
+const WARM_UPS = 5;
+/** Largest warm-up object (a larger object is measured after warm-ups of this size). */
+const WARM_UP_MAX_BYTES = 1 * MiB;
+const WARM_UP_SEED = 7;
+/** The streamed demo runs only where it costs seconds, not minutes: just past the burst. */
+const STREAMED_DEMO_MAX_BYTES = 16 * MiB;
+
+interface Options {
+  readonly runs: number;
+  readonly sizes: readonly number[];
+  readonly coldStarts: number;
+  readonly bandwidthCap: boolean;
+  readonly write: boolean;
+  readonly handlerDir?: string;
+}
+
+const USAGE = `Usage: npx projen bench [--runs N] [--sizes MiB,MiB,…] [--cold-starts N] [--no-bandwidth-cap] [--no-write] [--handler-dir DIR]
+
+  --runs N             runs per design and size, medians reported (default 5)
+  --sizes LIST         object sizes in MiB (default 1,16,128,512)
+  --cold-starts N      fresh processes per SDK option for the cold start (default 10; 0 skips it)
+  --no-bandwidth-cap   do not cap streamed responses to ~2 MB/s after 6 MB as Lambda does
+  --no-write           print only; leave bench/results.md and docs/benchmark.svg alone
+  --handler-dir DIR    run "this handler" from another bundle (e.g. a build of the previous commit) to compare a change
+`;
+
+function parseArgs(argv: readonly string[]): Options {
+  let runs = 5;
+  let sizes = [1, 16, 128, 512].map((n) => n * MiB);
+  let coldStarts = 10;
+  let bandwidthCap = true;
+  let write = true;
+  let handlerDir: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i].split(/=(.*)/s);
+    const value = () => inline ?? argv[++i] ?? '';
+    const count = (name: string, min: number) => {
+      const n = Number(value());
+      if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer ≥ ${min}`);
+      return n;
+    };
+    switch (flag) {
+      case '--runs': runs = count('--runs', 1); break;
+      case '--cold-starts': coldStarts = count('--cold-starts', 0); break;
+      case '--sizes': {
+        sizes = value().split(',').map((s) => Number(s) * MiB);
+        if (sizes.length === 0 || sizes.some((s) => !Number.isInteger(s) || s <= 0)) throw new Error('--sizes must list sizes in MiB, e.g. 1,16,128');
+        sizes.sort((a, b) => a - b);
+        break;
+      }
+      case '--no-bandwidth-cap': bandwidthCap = false; break;
+      case '--no-write': write = false; break;
+      case '--handler-dir': {
+        handlerDir = value();
+        if (!fs.existsSync(path.join(handlerDir, 'index.js'))) throw new Error(`--handler-dir must be a directory holding index.js, got "${handlerDir}"`);
+        break;
+      }
+      case '--help':
+      case '-h':
+        process.stdout.write(USAGE);
+        process.exit(0);
+      // eslint-disable-next-line no-fallthrough
+      default: throw new Error(`unknown argument "${argv[i]}"\n\n${USAGE}`);
+    }
+  }
+  return { runs, sizes, coldStarts, bandwidthCap, write, handlerDir };
+}
+
+function sizeLabel(size: number): string {
+  return `${size / MiB}MiB`;
+}
+
+async function main(): Promise<void> {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const options = parseArgs(process.argv.slice(2));
+  if (!fs.existsSync(path.join(SHIPPED_BUNDLE_DIR, 'index.js'))) throw new Error('the handler is not bundled: run `npx projen bundle` first (npx projen bench does)');
+  const benchStarted = performance.now();
+  const withDemo = options.sizes.some((s) => s > STREAM_BURST_BYTES && s <= STREAMED_DEMO_MAX_BYTES);
+  const mirrorVariants: MirrorVariant[] = ['this', 'original', 'bare-upload', ...(withDemo ? ['this-streamed' as const] : [])];
+  const origin = await startBenchOrigin();
+  const { stacks, s3DataDir, close } = await startStacks({
+    endpoint: origin.url, bandwidthCap: options.bandwidthCap, variants: mirrorVariants, handlerDir: options.handlerDir,
+  });
+  const info: RunInfo = {
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model.trim() ?? 'unknown CPU',
+    node: process.version,
+    platform: `${os.platform()} ${os.release()}`,
+    memoryGiB: os.totalmem() / 1024 ** 3,
+    runs: options.runs,
+    bandwidthCap: options.bandwidthCap,
+    burstBytes: STREAM_BURST_BYTES,
+    date: new Date().toISOString(),
+    handlerDir: options.handlerDir,
+    s3DataDir,
+  };
+  const agent = new http.Agent({ keepAlive: true });
+  const samples: Sample[] = [];
+  const log = (text: string) => process.stderr.write(text);
+  try {
+    for (const size of options.sizes) {
+      for (let run = 1; run <= options.runs; run++) {
+        const seed = (size / MiB) * 1000 + run;
+        const sha256 = await patternSha256({ size, seed });
+        const warmUpSize = Math.min(size, WARM_UP_MAX_BYTES);
+        const warmUpSha256 = await patternSha256({ size: warmUpSize, seed: WARM_UP_SEED });
+        const variants: Variant[] = ['this', 'original', 'bare-upload', 'direct'];
+        if (withDemo && size > STREAM_BURST_BYTES && size <= STREAMED_DEMO_MAX_BYTES) variants.push('this-streamed');
+        // Each run starts with another design, so none always runs first after a size change.
+        const order = variants.map((_, i) => variants[(i + run - 1) % variants.length]);
+        for (const variant of order) {
+          const id = `${sizeLabel(size)}-r${run}-${randomBytes(4).toString('hex')}`;
+          const object: BenchObject = { path: `/bench/${variant}/${id}.bin`, size, sha256 };
+          origin.route(object.path, { size, seed });
+          log(`${sizeLabel(size).padStart(7)} run ${run}/${options.runs} ${variant.padEnd(13)} `);
+          let measurement;
+          if (variant === 'direct') {
+            measurement = await measureDirect(origin.url, object, agent);
+          } else {
+            const warmUps = Array.from({ length: WARM_UPS }, (_, i): BenchObject => ({
+              path: `/bench/${variant}/warm-up-${id}-${i + 1}.bin`, size: warmUpSize, sha256: warmUpSha256,
+            }));
+            for (const warmUp of warmUps) origin.route(warmUp.path, { size: warmUpSize, seed: WARM_UP_SEED });
+            measurement = await measureMiss(stacks.get(variant)!, object, warmUps, agent);
+          }
+          samples.push({ variant, size, run, measurement });
+          const v = measurement.viewer;
+          log(`first byte ${v ? v.firstByteMs.toFixed(1) : '–'} ms, whole ${v ? v.wholeBodyMs.toFixed(0) : '–'} ms` +
+            `${measurement.storedMs === undefined ? '' : `, stored ${measurement.storedMs.toFixed(0)} ms`}` +
+            `${measurement.peakRssBytes === undefined ? '' : `, peak RSS ${(measurement.peakRssBytes / MiB).toFixed(0)} MiB`}` +
+            `${measurement.problems.length > 0 ? `  FAILED: ${measurement.problems.join('; ')}` : ''}\n`);
+        }
+      }
+    }
+  } finally {
+    agent.destroy();
+    await close();
+    await origin.close();
+  }
+
+  if (options.coldStarts > 0) log(`cold start: ${options.coldStarts} fresh processes per option …\n`);
+  const coldStarts = options.coldStarts > 0 ? await measureColdStarts(options.coldStarts) : [];
+  const report = renderReport(samples, options.sizes, coldStarts, info, performance.now() - benchStarted);
+  process.stdout.write(`\n${report}`);
+  if (options.write) {
+    const command = `npx projen bench${process.argv.slice(2).length > 0 ? ` ${process.argv.slice(2).join(' ')}` : ''}`;
+    fs.writeFileSync(RESULTS_FILE, [
+      '# Benchmark results',
+      '',
+      `Written by \`${command}\` on ${info.date}.`,
+      '',
+      report,
+      '<details><summary>Every run</summary>',
+      '',
+      renderRuns(samples),
+      '</details>',
+      '',
+    ].join('\n'));
+    fs.mkdirSync(path.dirname(CHART_FILE), { recursive: true });
+    fs.writeFileSync(CHART_FILE, await renderChart(samples, options.sizes, info));
+    process.stdout.write(`\nWrote ${path.relative(ROOT, RESULTS_FILE)} and ${path.relative(ROOT, CHART_FILE)}.\n`);
+  }
+  if (samples.some((s) => s.measurement.problems.length > 0)) process.exitCode = 1;
+}
+
+main().catch((err) => {
+  process.stderr.write(`bench: ${(err as Error).stack}\n`);
+  process.exit(1);
+});
