@@ -1,12 +1,12 @@
 /**
  * The limit of the store, for the benchmark only (never shipped): a buffered
  * function URL handler that streams the origin body straight into S3 and does
- * nothing else (no viewer, no length guard, no idle timeout, no condition, no
- * garbage collection hint), then answers 204. The same multipart approach as
- * the library's store, so the difference is the library's other work: the
- * same origin transport and S3 client, the same part size, the same parts in
- * flight, and the same pool of part buffers (one filling while the others
- * upload).
+ * nothing else (no viewer, no length guard, no idle timeout, no condition),
+ * then answers 204. The same multipart approach as the library's store, so
+ * the difference is the library's other work: the same origin transport and
+ * S3 client, the same part size, the same parts in flight, the same pool of
+ * part buffers (one filling while the others upload), and the same young-
+ * generation GC after each part.
  */
 import {
   CompletedPart,
@@ -17,6 +17,7 @@ import {
 } from '@aws-sdk/client-s3';
 import type { LambdaFunctionURLEvent, LambdaFunctionURLResult } from 'aws-lambda';
 import { config, fetchFromOrigin, s3 } from './lambda-common';
+import { collectYoungGarbage } from '../src/handler/memory';
 import { DEFAULT_QUEUE_SIZE, partSizeFor } from '../src/handler/store';
 
 /** The buffered handler (`index.handler`). */
@@ -34,6 +35,7 @@ export async function handler(event: LambdaFunctionURLEvent): Promise<LambdaFunc
   const upload = (buffer: Buffer, length: number) => {
     uploadId ??= s3.send(new CreateMultipartUploadCommand(params)).then((out) => out.UploadId!);
     const number = partNumber++;
+    collectYoungGarbage();
     const sent: Promise<void> = uploadId
       .then((UploadId) => s3.send(new UploadPartCommand({ ...params, UploadId, PartNumber: number, Body: buffer.subarray(0, length) })))
       .then((out) => void parts.push({ PartNumber: number, ETag: out.ETag }))

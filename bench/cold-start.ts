@@ -12,6 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as esbuild from 'esbuild';
 import type { ColdStartReport } from './cold-start-child';
+import { lambdaNodeArguments } from '../local/lambda/container';
 import { DEFAULTS, toEnvironment } from '../src/config';
 
 const ROOT = path.join(__dirname, '..');
@@ -89,8 +90,11 @@ function load(child: string, dir: string, env: Record<string, string>): Promise<
         ...config,
         ...env,
       },
-      execArgv: [],
+      // As the Lambda runtime starts node, for the default 1024 MB.
+      execArgv: lambdaNodeArguments('1024'),
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+      // A load that hangs ends the benchmark with an error, not never.
+      timeout: 60_000,
     });
     let report: ColdStartReport | undefined;
     proc.on('message', (message) => (report = message as ColdStartReport));

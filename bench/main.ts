@@ -95,6 +95,22 @@ function parseArgs(argv: readonly string[]): Options {
   return { runs, sizes, coldStarts, bandwidthCap, write, handlerDir };
 }
 
+/** `items` in an order drawn from `seed` (Fisher-Yates over a small linear congruential generator). */
+function shuffled<T>(items: readonly T[], seed: number): T[] {
+  const out = [...items];
+  // Exact in doubles: state < 2^32, so state × 1664525 < 2^53.
+  let state = Math.abs(Math.trunc(seed)) % 2 ** 32;
+  const next = () => {
+    state = (state * 1664525 + 1013904223) % 2 ** 32;
+    return state / 2 ** 32;
+  };
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(next() * (i + 1));
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
+}
+
 function sizeLabel(size: number): string {
   return `${size / MiB}MiB`;
 }
@@ -135,8 +151,8 @@ async function main(): Promise<void> {
         const warmUpSha256 = await patternSha256({ size: warmUpSize, seed: WARM_UP_SEED });
         const variants: Variant[] = ['this', 'original', 'bare-upload', 'direct'];
         if (withDemo && size > STREAM_BURST_BYTES && size <= STREAMED_DEMO_MAX_BYTES) variants.push('this-streamed');
-        // Each run starts with another design, so none always runs first after a size change.
-        const order = variants.map((_, i) => variants[(i + run - 1) % variants.length]);
+        // A different order in every run (seeded, so reruns compare): no design always follows the same one.
+        const order = shuffled(variants, seed);
         for (const variant of order) {
           const id = `${sizeLabel(size)}-r${run}-${randomBytes(4).toString('hex')}`;
           const object: BenchObject = { path: `/bench/${variant}/${id}.bin`, size, sha256 };
@@ -150,6 +166,10 @@ async function main(): Promise<void> {
               path: `/bench/${variant}/warm-up-${id}-${i + 1}.bin`, size: warmUpSize, sha256: warmUpSha256,
             }));
             for (const warmUp of warmUps) origin.route(warmUp.path, { size: warmUpSize, seed: WARM_UP_SEED });
+            // Nothing else runs while a design is measured: every other stack's containers are stopped too.
+            for (const other of stacks.values()) {
+              for (const container of other.mirror.functionUrl.pool.live) await container.stop();
+            }
             measurement = await measureMiss(stacks.get(variant)!, object, warmUps, agent);
           }
           samples.push({ variant, size, run, measurement });
@@ -171,7 +191,12 @@ async function main(): Promise<void> {
   const coldStarts = options.coldStarts > 0 ? await measureColdStarts(options.coldStarts) : [];
   const report = renderReport(samples, options.sizes, coldStarts, info, performance.now() - benchStarted);
   process.stdout.write(`\n${report}`);
-  if (options.write) {
+  // Rendered on every run, so a broken chart fails here (and in CI) even with --no-write.
+  const chart = await renderChart(samples, options.sizes, info);
+  const failed = samples.some((s) => s.measurement.problems.length > 0);
+  if (options.write && failed) {
+    process.stdout.write(`\nNot writing ${path.relative(ROOT, RESULTS_FILE)} or ${path.relative(ROOT, CHART_FILE)}: some measurements failed (above).\n`);
+  } else if (options.write) {
     const command = `npx projen bench${process.argv.slice(2).length > 0 ? ` ${process.argv.slice(2).join(' ')}` : ''}`;
     fs.writeFileSync(RESULTS_FILE, [
       '# Benchmark results',
@@ -186,10 +211,10 @@ async function main(): Promise<void> {
       '',
     ].join('\n'));
     fs.mkdirSync(path.dirname(CHART_FILE), { recursive: true });
-    fs.writeFileSync(CHART_FILE, await renderChart(samples, options.sizes, info));
+    fs.writeFileSync(CHART_FILE, chart);
     process.stdout.write(`\nWrote ${path.relative(ROOT, RESULTS_FILE)} and ${path.relative(ROOT, CHART_FILE)}.\n`);
   }
-  if (samples.some((s) => s.measurement.problems.length > 0)) process.exitCode = 1;
+  if (failed) process.exitCode = 1;
 }
 
 main().catch((err) => {

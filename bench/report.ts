@@ -75,7 +75,10 @@ export function median(values: readonly number[]): number | undefined {
 
 /** The median figures of `design` at `size`. */
 export function figures(samples: readonly Sample[], design: Design, size: number, info: RunInfo): Figures | undefined {
-  const of = (variant: Variant) => samples.filter((s) => s.variant === variant && s.size === size).map((s) => s.measurement);
+  // A failed measurement (wrong bytes, a timeout) is no figure.
+  const of = (variant: Variant) => samples
+    .filter((s) => s.variant === variant && s.size === size && s.measurement.problems.length === 0)
+    .map((s) => s.measurement);
   const pick = (list: Measurement[], get: (m: Measurement) => number | undefined) =>
     median(list.map(get).filter((v): v is number => v !== undefined));
   const viewerSide = design === 'limit' ? of('direct') : of(design);
@@ -227,7 +230,9 @@ export function renderReport(
   if (coldStarts.length > 0) {
     lines.push(
       '',
-      `Cold start: the handler bundle loaded in a fresh Node.js process (median of ${coldStarts[0].loadMs.length}).`,
+      `Cold start: the handler bundle loaded in a fresh Node.js process started as Lambda starts it (median of ${coldStarts[0].loadMs.length}). ` +
+        'Runtime SDK: the bundle without `@aws-sdk/*`, which it then loads from this repository\'s node_modules through NODE_PATH, ' +
+        'as on Lambda it would load the runtime\'s own copy (another version) from /var/runtime.',
       '',
       '| AWS SDK | bundle | require() of the bundle | process start → handler ready |',
       '|---|---:|---:|---:|',

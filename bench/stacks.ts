@@ -83,9 +83,12 @@ export async function startStacks(options: StartStacksOptions): Promise<BenchSta
   const s3DataDir = fs.mkdtempSync(path.join(isWritableDir(MEMORY_FS) ? MEMORY_FS : workdir, 'mirror-bench-s3-'));
   const stacks = new Map<MirrorVariant, BenchStack>();
   const close = async () => {
-    for (const stack of stacks.values()) await stack.mirror.close();
+    // Every stack is closed and the folders removed even if one close fails; the first failure is reported after.
+    const closed = await Promise.allSettled([...stacks.values()].map((stack) => stack.mirror.close()));
     fs.rmSync(s3DataDir, { recursive: true, force: true });
     fs.rmSync(workdir, { recursive: true, force: true });
+    const failure = closed.find((c): c is PromiseRejectedResult => c.status === 'rejected');
+    if (failure) throw failure.reason;
   };
   try {
     for (const variant of options.variants) {
