@@ -6,6 +6,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { safeDecode } from '../../test/support/s3';
 
 /** A function URL event, payload format 2.0. */
 export interface FunctionUrlEvent {
@@ -139,19 +140,11 @@ function queryStringParameters(raw: string): Record<string, string> {
   for (const part of raw.split('&')) {
     if (part === '') continue;
     const eq = part.indexOf('=');
-    const name = decode(eq < 0 ? part : part.slice(0, eq));
-    const value = eq < 0 ? '' : decode(part.slice(eq + 1));
+    const name = safeDecode(eq < 0 ? part : part.slice(0, eq));
+    const value = eq < 0 ? '' : safeDecode(part.slice(eq + 1));
     out[name] = name in out ? `${out[name]},${value}` : value;
   }
   return out;
-}
-
-function decode(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
 }
 
 /** `10/Apr/2022:15:38:47 +0000`, the format of `requestContext.time`. */

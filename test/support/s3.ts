@@ -196,7 +196,7 @@ function spaceForPlus(keyPart: string): string {
 }
 
 /** Decodes percent-encoding; a malformed path (the local CloudFront passes hostile ones on raw) is kept as sent. */
-function safeDecode(text: string): string {
+export function safeDecode(text: string): string {
   try {
     return decodeURIComponent(text);
   } catch {
