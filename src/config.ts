@@ -64,6 +64,8 @@ export const MAX_S3_OBJECT_BYTES = 5 * 1024 * 1024 * 1024 * 1024;
 export const MAX_STREAMED_RESPONSE_BYTES = 200 * 1000 * 1000;
 /** Most variant parameters a distribution may name. */
 export const MAX_VARIANT_QUERY_STRINGS = 10;
+/** A UTF-16 surrogate without its pair: it has no UTF-8 (so no percent-encoding) at all. */
+export const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** How values that may be deploy-time tokens are turned into strings. */
 export interface Stringifiers {
@@ -265,6 +267,7 @@ export function variantQueryStringsProblems(names: readonly string[]): string[] 
     if (name === '') problems.push('must not contain an empty parameter name');
     // eslint-disable-next-line no-control-regex
     else if (/[\u0000-\u0020\u007f&=#%?]/.test(name)) problems.push(`parameter name must not contain spaces, control characters, "&", "=", "#", "%" or "?", got ${JSON.stringify(name)}`);
+    if (LONE_SURROGATE.test(name)) problems.push(`parameter name must be valid Unicode (no lone surrogate), got ${JSON.stringify(name)}`);
     if (seen.has(name)) problems.push(`must not name "${name}" twice`);
     seen.add(name);
   }

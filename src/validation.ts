@@ -46,8 +46,6 @@ const MAX_HANDLER_TIMEOUT_SECONDS = 15 * 60;
 const MAX_ORIGIN_TIMEOUT_MS = MAX_HANDLER_TIMEOUT_SECONDS * 1000;
 /** Longest `max-age` the handler accepts for a 404 (`fromEnvironment`'s range). */
 const MAX_NOT_FOUND_TTL_SECONDS = 365 * 24 * 60 * 60;
-/** A UTF-16 surrogate without its pair: no URI encoding exists for it. */
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 /** CloudFront's limit on `DefaultRootObject`. */
 const MAX_DEFAULT_ROOT_OBJECT_CHARS = 255;
 
@@ -214,11 +212,7 @@ function variantQueryStringsPropProblems(names: readonly string[] | undefined): 
     return ['variantQueryStrings must be plain strings, not tokens: the names are written into the CloudFront Function\'s code at synth ' +
       '(a CloudFront Function has no environment variables)'];
   }
-  const problems = variantQueryStringsProblems(names).map((problem) => `variantQueryStrings ${problem}`);
-  for (const name of names) {
-    if (LONE_SURROGATE.test(name)) problems.push(`variantQueryStrings parameter name must be valid Unicode (no lone surrogate), got ${JSON.stringify(name)}`);
-  }
-  return problems;
+  return variantQueryStringsProblems(names).map((problem) => `variantQueryStrings ${problem}`);
 }
 
 /** The error when the parameter names make the CloudFront Function's code larger than CloudFront takes. */

@@ -5,6 +5,7 @@
  * path the origin is asked for, which keeps the viewer's raw `+`. Pure.
  */
 import { encodePathSegment } from './origin-url';
+import { LONE_SURROGATE } from '../config';
 
 /** Longest key S3 accepts, in UTF-8 bytes. */
 export const MAX_KEY_BYTES = 1024;
@@ -30,7 +31,6 @@ export type KeyResult =
 
 // `ignoreBOM` keeps a leading U+FEFF: it is part of the key, not a byte-order mark.
 const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const CONTROL = /\p{Cc}/u;
 const HEX = /^[0-9A-Fa-f]{2}$/;
 
@@ -59,10 +59,16 @@ export function keyFromRawPath(rawPath: string, keyPrefix: string): KeyResult {
     return reject(400, 'the path contains "." or ".." segments');
   }
   const key = keyPrefix + pieces.join(' ');
-  const size = Buffer.byteLength(key, 'utf8');
-  if (size > MAX_KEY_BYTES) return reject(414, `the key is ${size} bytes, more than ${MAX_KEY_BYTES}`);
+  const tooLong = keyTooLong(key);
+  if (tooLong) return tooLong;
   const originPath = pieces.map((piece) => piece.split('/').map(encodePathSegment).join('/')).join('+');
   return { ok: true, key, path, originPath };
+}
+
+/** The 414 refusal for a key over S3's 1,024 bytes, or undefined. */
+export function keyTooLong(key: string): Extract<KeyResult, { ok: false }> | undefined {
+  const size = Buffer.byteLength(key, 'utf8');
+  return size > MAX_KEY_BYTES ? reject(414, `the key is ${size} bytes, more than ${MAX_KEY_BYTES}`) : undefined;
 }
 
 /** The bytes `text` stands for, or undefined when a `%` escape is malformed or a character cannot be encoded. */
@@ -81,6 +87,6 @@ function percentDecode(text: string): Buffer | undefined {
   return Buffer.concat(parts);
 }
 
-function reject(status: 400 | 414, reason: string): KeyResult {
+function reject(status: 400 | 414, reason: string): Extract<KeyResult, { ok: false }> {
   return { ok: false, status, reason };
 }

@@ -151,9 +151,8 @@ async function mirrorRequest(scope: RequestScope): Promise<RequestLog> {
 
   const reencodedPath = `/${key.originPath}`;
   // A variant's redirect goes to the viewer's own URL (path and query), which the function folds back into the same key.
-  const location = key.query === ''
-    ? selfRedirectLocation(rawPath, reencodedPath, event.rawQueryString)
-    : selfRedirectLocation(key.viewerPath, reencodedPath, key.query);
+  // (For a plain object viewerPath is rawPath and the viewer's own query goes along.)
+  const location = selfRedirectLocation(key.viewerPath, reencodedPath, key.query || event.rawQueryString);
   const result = await transfer(scope, origin, key.key, declared, location, headOnly);
   return { ...originLog, ...result };
 }

@@ -5,7 +5,7 @@
  * and the object is stored under `<key>?<query>`, the key S3 looks up. Without listed parameters this is
  * `keyFromRawPath`, nothing more. Pure.
  */
-import { KeyResult, keyFromRawPath, MAX_KEY_BYTES } from './key';
+import { KeyResult, keyFromRawPath, keyTooLong } from './key';
 import { checkVariantQuery, VARIANT_SEPARATOR } from '../variant/rules';
 
 /** A request's key, with its variant, or why there is none. */
@@ -38,7 +38,7 @@ export function requestKeyFromRawPath(rawPath: string, keyPrefix: string, listed
   const checked = checkVariantQuery(query, listed);
   if (!checked.ok) return { ok: false, status: 400, reason: checked.reason };
   const key = plain.key + VARIANT_SEPARATOR + query;
-  const size = Buffer.byteLength(key, 'utf8');
-  if (size > MAX_KEY_BYTES) return { ok: false, status: 414, reason: `the key is ${size} bytes, more than ${MAX_KEY_BYTES}` };
+  const tooLong = keyTooLong(key);
+  if (tooLong) return tooLong;
   return { ok: true, key, path: plain.path, originPath: plain.originPath, query, viewerPath };
 }

@@ -35,11 +35,6 @@ export type CanonicalQuery =
   | { readonly ok: true; readonly query: string }
   | { readonly ok: false; readonly reason: string };
 
-/** A key path split into the object's path and its variant's canonical query ('' for the plain object), or why it is no valid key. */
-export type VariantPath =
-  | { readonly ok: true; readonly path: string; readonly query: string }
-  | { readonly ok: false; readonly reason: string };
-
 // `?` is never in a URI path as sent, and only `%3F`/`%3f` decode to it.
 const SEPARATOR_IN_URI = /\?|%3f/i;
 // What the strict encoder leaves readable beyond encodeURIComponent's set: `$ , / : @` (and `=` inside values).
@@ -79,20 +74,6 @@ export function canonicalQuery(pairs: readonly QueryPair[], listed: readonly str
 /** The URI S3 decodes to `<key of uri>?<query>`; `uri` itself when `query` is empty. */
 export function variantUri(uri: string, query: string): string {
   return query === '' ? uri : uri + encodeUriComponentStrictly(VARIANT_SEPARATOR + query);
-}
-
-/**
- * Splits a decoded key path into the object's path and its canonical query, and refuses a query that the
- * function could not have written: not canonical, an unlisted parameter, or a missing path. Without
- * listed parameters every path is a plain path, `?` included (nothing changes).
- */
-export function splitVariantPath(path: string, listed: readonly string[]): VariantPath {
-  const at = listed.length === 0 ? -1 : path.indexOf(VARIANT_SEPARATOR);
-  if (at < 0) return { ok: true, path, query: '' };
-  const plain = path.slice(0, at);
-  if (plain === '') return { ok: false, reason: 'the variant names no object' };
-  const checked = checkVariantQuery(path.slice(at + 1), listed);
-  return checked.ok ? { ok: true, path: plain, query: checked.query } : checked;
 }
 
 /** `query` itself when it is exactly the canonical query the function writes for some listed parameters, or why not. */
