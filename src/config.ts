@@ -161,7 +161,7 @@ export function fromEnvironment(env: Readonly<Record<string, string | undefined>
     problems.push(`${names.originHeaders} must be a JSON object of strings`);
   } else {
     for (const [name, value] of Object.entries(originHeadersValue)) {
-      const error = headerNameProblem(name) ?? (typeof value === 'string' ? headerValueProblem(name, value) : `header "${name}" must have a string value`);
+      const error = originHeaderNameProblem(name) ?? (typeof value === 'string' ? headerValueProblem(name, value) : `header "${name}" must have a string value`);
       if (error) problems.push(`${names.originHeaders} ${error}`);
       else originHeaders[name.toLowerCase()] = value as string;
     }
@@ -240,10 +240,35 @@ export function headerValueProblem(name: string, value: string): string | undefi
     : undefined;
 }
 
-/** Viewer headers that are never passed on to the origin. */
+/** Viewer headers that are never passed on to the origin: the viewer's credentials, and AWS's own. */
 export function isForbiddenForwardHeader(name: string): boolean {
   const lower = name.toLowerCase();
-  return lower === 'host' || lower === 'authorization' || lower === 'cookie' || lower.startsWith('x-amz-');
+  return lower === 'authorization' || lower === 'cookie' || lower.startsWith('x-amz-');
+}
+
+// Headers of the connection or of a request body: the handler's GET has neither.
+const CONNECTION_HEADERS = new Set([
+  'connection', 'content-length', 'content-type', 'expect', 'keep-alive', 'proxy-authorization', 'proxy-connection',
+  'te', 'trailer', 'transfer-encoding', 'upgrade',
+]);
+// Headers that let the origin answer with part of the object or none of it (206, 304, 412): nothing to store.
+const PARTIAL_ANSWER_HEADERS = new Set(['range', 'if-range', 'if-match', 'if-none-match', 'if-modified-since', 'if-unmodified-since']);
+
+/**
+ * Why header `name` cannot be on the handler's request to the origin, forwarded or static: the handler sets it
+ * itself, or it would stop the origin from sending the whole object. Undefined when it can.
+ */
+export function originRequestHeaderProblem(name: string): string | undefined {
+  const lower = name.toLowerCase();
+  if (lower === 'host') return 'must not include "host": the handler always sends the endpoint\'s host';
+  if (lower === 'accept-encoding') {
+    return 'must not include "accept-encoding": the handler always asks the origin for identity (CloudFront compresses at the edge)';
+  }
+  if (CONNECTION_HEADERS.has(lower)) return `must not include "${lower}": it describes a connection or a request body, which the handler sets itself`;
+  if (PARTIAL_ANSWER_HEADERS.has(lower)) {
+    return `must not include "${lower}": the origin could then answer with part of the object or none of it (206, 304, 412), which cannot be stored`;
+  }
+  return undefined;
 }
 
 /** Why viewer header `name` cannot be forwarded to the origin. */
@@ -251,9 +276,14 @@ export function forwardHeaderProblem(name: string): string | undefined {
   const invalid = headerNameProblem(name);
   if (invalid) return invalid;
   if (isForbiddenForwardHeader(name)) {
-    return `must not include "${name}": host, authorization, cookie and x-amz-* are never forwarded (use originHeaders for a static secret)`;
+    return `must not include "${name}": authorization, cookie and x-amz-* are never forwarded (use originHeaders for a static secret)`;
   }
-  return undefined;
+  return originRequestHeaderProblem(name);
+}
+
+/** Why `name` cannot be a static origin header. */
+export function originHeaderNameProblem(name: string): string | undefined {
+  return headerNameProblem(name) ?? originRequestHeaderProblem(name);
 }
 
 /** Problems with a list of variant query-string parameter names. */

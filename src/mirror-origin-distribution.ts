@@ -69,7 +69,9 @@ export interface MirrorOriginDistributionProps {
   readonly notFoundTtl?: Duration;
 
   /**
-   * Viewer headers passed on to the origin (never host, authorization, cookie, accept-encoding or x-amz-*).
+   * Viewer headers passed on to the origin. Never authorization, cookie or x-amz-*; never headers the handler sets
+   * itself (host, accept-encoding, connection and body headers) or that ask for less than the whole object
+   * (range, if-match, if-none-match, if-modified-since, if-unmodified-since, if-range).
    * They are also sent to the S3 primary, which ignores them.
    * @default - none
    */
@@ -77,6 +79,7 @@ export interface MirrorOriginDistributionProps {
 
   /**
    * Static headers sent to the origin with every request, such as a shared secret the origin checks.
+   * The same header names as in `forwardHeaders` are refused, except authorization, cookie and x-amz-*.
    * @default - none
    */
   readonly originHeaders?: { [name: string]: string };

@@ -13,9 +13,9 @@ import {
   MAX_STREAMED_RESPONSE_BYTES,
   endpointProblem,
   forwardHeaderProblem,
-  headerNameProblem,
   headerValueProblem,
   keyPrefixProblem,
+  originHeaderNameProblem,
   variantQueryStringsProblems,
 } from './config';
 import type { MirrorOriginDistributionProps } from './mirror-origin-distribution';
@@ -150,9 +150,6 @@ function forwardHeadersProblems(names: readonly string[]): string[] {
     if (Token.isUnresolved(name)) continue;
     const lower = name.toLowerCase();
     const problem = forwardHeaderProblem(name)
-      ?? (lower === 'accept-encoding'
-        ? 'must not include "accept-encoding": an origin request policy cannot forward it, and the handler always asks the origin for identity'
-        : undefined)
       ?? (seen.has(lower) ? `must not name "${name}" twice (header names are case-insensitive)` : undefined);
     if (problem) problems.push(`forwardHeaders ${problem}`);
     seen.add(lower);
@@ -167,7 +164,7 @@ function originHeadersProblems(headers: { readonly [name: string]: string }): st
   for (const [name, value] of Object.entries(headers)) {
     if (Token.isUnresolved(name)) continue;
     const lower = name.toLowerCase();
-    const problem = headerNameProblem(name)
+    const problem = originHeaderNameProblem(name)
       ?? (Token.isUnresolved(value) ? undefined : headerValueProblem(name, value))
       ?? (seen.has(lower) ? `must not name "${name}" twice (header names are case-insensitive)` : undefined);
     if (problem) problems.push(`originHeaders ${problem}`);

@@ -9,19 +9,13 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { pipeline, Readable, Transform, TransformCallback } from 'node:stream';
-import { isForbiddenForwardHeader } from '../config';
+import { isForbiddenForwardHeader, originRequestHeaderProblem } from '../config';
 import { isSameOrigin } from './origin-url';
 
 /** Most redirects followed for one object. */
 export const MAX_REDIRECTS = 5;
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
-
-// Headers that describe one connection or a request body: none belong on a GET we make.
-const NEVER_SENT = new Set([
-  'accept-encoding', 'connection', 'content-length', 'content-type', 'expect', 'keep-alive', 'proxy-authorization',
-  'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade',
-]);
 
 // Read from package.json at bundle time (esbuild inlines it); a require keeps it outside the jsii rootDir.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -91,11 +85,11 @@ export function originRequestHeaders(
   const headers: Record<string, string> = { 'user-agent': USER_AGENT };
   for (const name of forwardHeaders.map((n) => n.toLowerCase())) {
     const value = viewerHeaders[name];
-    if (value !== undefined && !isForbiddenForwardHeader(name) && !NEVER_SENT.has(name)) headers[name] = value;
+    if (value !== undefined && !isForbiddenForwardHeader(name) && !originRequestHeaderProblem(name)) headers[name] = value;
   }
   for (const [name, value] of Object.entries(originHeaders)) {
     const lower = name.toLowerCase();
-    if (lower !== 'host' && !NEVER_SENT.has(lower)) headers[lower] = value;
+    if (!originRequestHeaderProblem(lower)) headers[lower] = value;
   }
   // Anything else would be stored compressed for viewers that never asked for it.
   headers['accept-encoding'] = 'identity';

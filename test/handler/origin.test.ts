@@ -12,6 +12,8 @@ describe('originRequestHeaders', () => {
     'host': 'x.lambda-url.us-east-1.on.aws',
     'x-amz-cf-id': 'abc',
     'connection': 'keep-alive',
+    'range': 'bytes=0-99',
+    'if-none-match': '"v1"',
     'user-agent': 'Amazon CloudFront',
   };
 
@@ -20,13 +22,14 @@ describe('originRequestHeaders', () => {
     expect(originRequestHeaders(viewer, [], {})).toEqual({ 'user-agent': USER_AGENT, 'accept-encoding': 'identity' });
   });
 
-  test('forwards only the listed viewer headers, never authorization, cookie, host, x-amz-* or connection headers', () => {
-    const headers = originRequestHeaders(viewer, ['accept-language', 'authorization', 'cookie', 'host', 'x-amz-cf-id', 'connection', 'accept-encoding', 'x-missing'], {});
+  test('forwards only the listed viewer headers, never authorization, cookie, host, x-amz-*, connection, range or if-* headers', () => {
+    const listed = ['accept-language', 'authorization', 'cookie', 'host', 'x-amz-cf-id', 'connection', 'accept-encoding', 'range', 'if-none-match', 'x-missing'];
+    const headers = originRequestHeaders(viewer, listed, {});
     expect(headers).toEqual({ 'user-agent': USER_AGENT, 'accept-language': 'fr', 'accept-encoding': 'identity' });
   });
 
-  test('static origin headers win over forwarded ones; accept-encoding stays identity', () => {
-    const headers = originRequestHeaders(viewer, ['accept-language', 'user-agent'], { 'X-Api-Key': 's3cret', 'Accept-Language': 'en', 'Accept-Encoding': 'gzip' });
+  test('static origin headers win over forwarded ones; accept-encoding stays identity, host and range are never set', () => {
+    const headers = originRequestHeaders(viewer, ['accept-language', 'user-agent'], { 'X-Api-Key': 's3cret', 'Accept-Language': 'en', 'Accept-Encoding': 'gzip', 'Host': 'other.example', 'Range': 'bytes=0-1' });
     expect(headers).toEqual({ 'user-agent': 'Amazon CloudFront', 'accept-language': 'en', 'x-api-key': 's3cret', 'accept-encoding': 'identity' });
   });
 });
