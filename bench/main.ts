@@ -6,7 +6,7 @@
  * and draws docs/benchmark.svg. Exits 1 if any body the viewer got or any
  * stored object differs from the origin's.
  *
- *   npx projen bench [--runs 3] [--sizes 1,16,128,512] [--cold-starts 10] [--no-bandwidth-cap] [--no-write]
+ *   npx projen bench [--runs N] [--sizes MiB,…] [--cold-starts N] [--no-bandwidth-cap] [--no-write]   (--help: defaults)
  */
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';

@@ -62,6 +62,10 @@ export const DEFAULTS = {
 export const MAX_S3_OBJECT_BYTES = 5 * 1024 * 1024 * 1024 * 1024;
 /** Largest body Lambda streams to a function URL viewer (200 MB). */
 export const MAX_STREAMED_RESPONSE_BYTES = 200 * 1000 * 1000;
+/** How long CloudFront waits for a byte from the function URL before it answers 504 itself. */
+export const FUNCTION_URL_READ_TIMEOUT_SECONDS = 60;
+/** Longest origin timeout worth setting: past CloudFront's own wait the handler's 504 would never be seen. */
+export const MAX_ORIGIN_TIMEOUT_MS = (FUNCTION_URL_READ_TIMEOUT_SECONDS - 1) * 1000;
 /** Most variant parameters a distribution may name. */
 export const MAX_VARIANT_QUERY_STRINGS = 10;
 /** A UTF-16 surrogate without its pair: it has no UTF-8 (so no percent-encoding) at all. */
@@ -179,8 +183,8 @@ export function fromEnvironment(env: Readonly<Record<string, string | undefined>
     notFoundTtlSeconds: integer('notFoundTtlSeconds', 0, 31_536_000),
     forwardHeaders,
     originHeaders,
-    originResponseTimeoutMs: integer('originResponseTimeoutMs', 1, 900_000),
-    originIdleTimeoutMs: integer('originIdleTimeoutMs', 1, 900_000),
+    originResponseTimeoutMs: integer('originResponseTimeoutMs', 1, MAX_ORIGIN_TIMEOUT_MS),
+    originIdleTimeoutMs: integer('originIdleTimeoutMs', 1, MAX_ORIGIN_TIMEOUT_MS),
     streamThresholdBytes: integer('streamThresholdBytes', 0, MAX_STREAMED_RESPONSE_BYTES),
     maxObjectSizeBytes: integer('maxObjectSizeBytes', 1, MAX_S3_OBJECT_BYTES),
     variantQueryStrings,
@@ -213,15 +217,17 @@ export function endpointProblem(endpoint: string): string | undefined {
   return undefined;
 }
 
-/** Why `keyPrefix` cannot prefix stored keys (it must also work as the S3 origin's path). */
+/** Why `keyPrefix` cannot prefix stored keys (it must also work as the S3 origin's path and in the IAM policy). */
 export function keyPrefixProblem(keyPrefix: string): string | undefined {
   if (keyPrefix === '') return undefined;
-  const expected = 'must be empty or a path like "mirror/": no leading "/", ending with "/", without "." or ".." segments or "//"';
-  if (keyPrefix.startsWith('/') || !keyPrefix.endsWith('/') || keyPrefix.includes('//')) return `${expected}, got "${keyPrefix}"`;
-  if (keyPrefix.split('/').some((segment) => segment === '.' || segment === '..')) return `${expected}, got "${keyPrefix}"`;
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f?#%\\]/.test(keyPrefix)) return `${expected}, and without control characters, "?", "#", "%" or "\\", got "${keyPrefix}"`;
-  if (Buffer.byteLength(keyPrefix, 'utf8') > 512) return `must be at most 512 bytes, got ${Buffer.byteLength(keyPrefix, 'utf8')}`;
+  // Other characters are looked up under another key through the S3 origin path ("+", "%", spaces …) or
+  // widen the IAM resource ("*", "?", "${…}").
+  const valid = /^([A-Za-z0-9._~-]+\/)+$/.test(keyPrefix) && !keyPrefix.split('/').some((segment) => segment === '.' || segment === '..');
+  if (!valid) {
+    return 'must be empty or a path like "mirror/" or "sites/old/": segments of letters, digits, ".", "_", "-" or "~" ' +
+      `(not "." or ".."), each ending with "/", got ${JSON.stringify(keyPrefix)}`;
+  }
+  if (keyPrefix.length > 512) return `must be at most 512 bytes, got ${keyPrefix.length}`;
   return undefined;
 }
 
@@ -232,12 +238,12 @@ export function headerNameProblem(name: string): string | undefined {
   return TOKEN_CHARS.test(name) ? undefined : `header name must be an HTTP token (letters, digits, "-" …), got ${JSON.stringify(name)}`;
 }
 
-/** Why `value` cannot be sent as the value of header `name` (CR, LF, NUL or other control characters). */
+/** Why `value` cannot be sent as the value of header `name`: control characters (CR, LF, NUL …) or non-ASCII. */
 export function headerValueProblem(name: string, value: string): string | undefined {
   // eslint-disable-next-line no-control-regex
-  return /[\u0000-\u0008\u000a-\u001f\u007f]/.test(value)
-    ? `header "${name}" must not contain CR, LF or other control characters`
-    : undefined;
+  if (/[\u0000-\u0008\u000a-\u001f\u007f]/.test(value)) return `header "${name}" must not contain CR, LF or other control characters`;
+  if (/[^\t\u0020-\u007e]/.test(value)) return `header "${name}" must be ASCII (encode other characters, for example as base64)`;
+  return undefined;
 }
 
 /** Viewer headers that are never passed on to the origin: the viewer's credentials, and AWS's own. */

@@ -8,9 +8,9 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { acknowledgeNagFindings } from './acknowledgements';
-import { MirrorConfig, toEnvironment } from './config';
+import { FUNCTION_URL_READ_TIMEOUT_SECONDS, MirrorConfig, toEnvironment } from './config';
 import { MirrorFunction } from './handler/mirror-function';
-import { PROP_DEFAULTS, WARNINGS, WARNING_IDS, propsProblems, validationError, variantFunctionTooLarge } from './validation';
+import { ORIGIN_REQUEST_POLICY_HEADER_QUOTA, PROP_DEFAULTS, WARNINGS, WARNING_IDS, propsProblems, validationError, variantFunctionTooLarge } from './validation';
 import { MAX_FUNCTION_CODE_BYTES, viewerRequestFunctionCode } from './variant/function-code';
 
 /** Properties of a `MirrorOriginDistribution`. */
@@ -30,8 +30,8 @@ export interface MirrorOriginDistributionProps {
   readonly bucket?: s3.IBucket;
 
   /**
-   * Prefix of every key the handler stores, ending with "/". It is also the S3 origin's path, so CloudFront
-   * looks up the same keys; a plain string (not a token).
+   * Prefix of every key the handler stores, such as "mirror/": letters, digits, ".", "_", "-", "~" and "/",
+   * ending with "/". It is also the S3 origin's path, so CloudFront looks up the same keys; a plain string (not a token).
    * @default - none: keys are the request paths
    */
   readonly keyPrefix?: string;
@@ -69,7 +69,7 @@ export interface MirrorOriginDistributionProps {
   readonly notFoundTtl?: Duration;
 
   /**
-   * Viewer headers passed on to the origin. Never authorization, cookie or x-amz-*; never headers the handler sets
+   * Viewer headers passed on to the origin (CloudFront allows 10 by default). Never authorization, cookie or x-amz-*; never headers the handler sets
    * itself (host, accept-encoding, connection and body headers) or that ask for less than the whole object
    * (range, if-match, if-none-match, if-modified-since, if-unmodified-since, if-range).
    * They are also sent to the S3 primary, which ignores them.
@@ -78,20 +78,22 @@ export interface MirrorOriginDistributionProps {
   readonly forwardHeaders?: string[];
 
   /**
-   * Static headers sent to the origin with every request, such as a shared secret the origin checks.
+   * Static headers sent to the origin with every request, such as a shared secret the origin checks. ASCII values.
    * The same header names as in `forwardHeaders` are refused, except authorization, cookie and x-amz-*.
+   * The values are in the function's environment and in the template: pass a secret that must stay out of
+   * source control as a token (an SSM parameter, a CloudFormation parameter).
    * @default - none
    */
   readonly originHeaders?: { [name: string]: string };
 
   /**
-   * Longest wait for the origin's response headers. A timeout answers 504.
+   * Longest wait for the origin's response headers. A timeout answers 504. Under 60 s, CloudFront's own wait.
    * @default Duration.seconds(10)
    */
   readonly originResponseTimeout?: Duration;
 
   /**
-   * Longest pause in the origin's body. A stall aborts the response and stores nothing.
+   * Longest pause in the origin's body. A stall aborts the response and stores nothing. Under 60 s.
    * @default Duration.seconds(20)
    */
   readonly originIdleTimeout?: Duration;
@@ -149,7 +151,7 @@ export interface MirrorOriginDistributionProps {
   readonly fallbackStatusCodes?: number[];
 
   /**
-   * The object served for "/", always set so that "/" never lists the bucket. No leading "/".
+   * The object served for "/", always set so that "/" never lists the bucket. No leading "/"; a plain string (not a token).
    * @default "index.html"
    */
   readonly defaultRootObject?: string;
@@ -243,6 +245,12 @@ export class MirrorOriginDistribution extends Construct {
   /** The CloudFront distribution viewers use. */
   public readonly distribution: cloudfront.Distribution;
 
+  /**
+   * Builds the mirror. A bad prop throws one error naming this construct's path and each bad prop.
+   * @param scope the construct this one is defined in, usually a stack
+   * @param id its id, unique within `scope`
+   * @param props the origin to mirror (`endpoint`) and every other setting, each with a documented default
+   */
   constructor(scope: Construct, id: string, props: MirrorOriginDistributionProps) {
     super(scope, id);
     const problems = propsProblems(props);
@@ -294,7 +302,9 @@ export class MirrorOriginDistribution extends Construct {
           }),
           fallbackOrigin: origins.FunctionUrlOrigin.withOriginAccessControl(this.functionUrl, {
             // A large object is stored before its redirect is sent, so the first byte can take a while.
-            readTimeout: Duration.seconds(60),
+            readTimeout: Duration.seconds(FUNCTION_URL_READ_TIMEOUT_SECONDS),
+            // CloudFront retries a GET that timed out: each retry would fetch and store the whole object again.
+            connectionAttempts: 1,
           }),
           fallbackStatusCodes: [...(props.fallbackStatusCodes ?? PROP_DEFAULTS.fallbackStatusCodes)],
         }),
@@ -329,6 +339,10 @@ export class MirrorOriginDistribution extends Construct {
     Annotations.of(this.distribution).acknowledgeWarning('@aws-cdk/aws-cloudfront-origins:listBucketSecurityRisk',
       'defaultRootObject is always set, so "/" never lists the bucket');
     this.warnAboutMinTtl(props);
+    const forwardHeaderCount = props.forwardHeaders?.length ?? 0;
+    if (forwardHeaderCount > ORIGIN_REQUEST_POLICY_HEADER_QUOTA) {
+      Annotations.of(this).addWarningV2(WARNING_IDS.forwardHeadersQuota, WARNINGS.forwardHeadersQuota(forwardHeaderCount));
+    }
     acknowledgeNagFindings(this, { ownsBucket, keyPrefix, props });
   }
 

@@ -9,6 +9,8 @@
 import { Duration, Size, SizeRoundingBehavior, Token } from 'aws-cdk-lib';
 import {
   DEFAULTS,
+  FUNCTION_URL_READ_TIMEOUT_SECONDS,
+  MAX_ORIGIN_TIMEOUT_MS,
   MAX_S3_OBJECT_BYTES,
   MAX_STREAMED_RESPONSE_BYTES,
   endpointProblem,
@@ -42,8 +44,6 @@ export const FAILOVER_STATUS_CODES: readonly number[] = [400, 403, 404, 416, 500
 const MEMORY_MIB = { min: 128, max: 10_240 };
 /** Lambda's longest timeout. */
 const MAX_HANDLER_TIMEOUT_SECONDS = 15 * 60;
-/** Longest origin timeout the handler accepts (`fromEnvironment`'s range). */
-const MAX_ORIGIN_TIMEOUT_MS = MAX_HANDLER_TIMEOUT_SECONDS * 1000;
 /** Longest `max-age` the handler accepts for a 404 (`fromEnvironment`'s range). */
 const MAX_NOT_FOUND_TTL_SECONDS = 365 * 24 * 60 * 60;
 /** CloudFront's limit on `DefaultRootObject`. */
@@ -53,7 +53,11 @@ const MAX_DEFAULT_ROOT_OBJECT_CHARS = 255;
 export const WARNING_IDS = {
   minTtl: 'cdk-mirror-origin:minTtl',
   cachePolicyMinTtl: 'cdk-mirror-origin:cachePolicyMinTtl',
+  forwardHeadersQuota: 'cdk-mirror-origin:forwardHeadersQuota',
 } as const;
+
+/** CloudFront's default quota of headers in one origin request policy. */
+export const ORIGIN_REQUEST_POLICY_HEADER_QUOTA = 10;
 
 /** The texts of those warnings. */
 export const WARNINGS = {
@@ -66,6 +70,9 @@ export const WARNINGS = {
       : `cachePolicy has a minimum TTL of ${seconds} s.`) +
     ' With a minimum TTL above 0 CloudFront caches the handler\'s redirect for objects above streamThreshold ' +
     '(a redirect to the same URL that loops while cached) and its no-store error answers. Use a policy with a minimum TTL of 0.',
+  forwardHeadersQuota: (count: number): string =>
+    `forwardHeaders names ${count} headers; CloudFront allows ${ORIGIN_REQUEST_POLICY_HEADER_QUOTA} in an origin request policy ` +
+    'unless the quota "Headers per origin request policy" was raised, and the deployment fails otherwise.',
 } as const;
 
 /** The one error the construct throws: one line per problem, each naming the construct path and the prop. */
@@ -95,6 +102,7 @@ export function propsProblems(props: MirrorOriginDistributionProps): string[] {
   problems.push(...originHeadersProblems(props.originHeaders ?? {}));
 
   problems.push(...timeoutProblems(props));
+  problems.push(...tokenUnitProblems(props));
 
   add('streamThreshold', sizeProblem(props.streamThreshold, 0, MAX_STREAMED_RESPONSE_BYTES,
     `from 0 to ${MAX_STREAMED_RESPONSE_BYTES} bytes (200 MB, Lambda's limit on a streamed response)`));
@@ -181,7 +189,8 @@ function timeoutProblems(props: MirrorOriginDistributionProps): string[] {
     if (value.isUnresolved()) return undefined;
     const ms = value.toMilliseconds({ integral: false });
     if (!(Number.isInteger(ms) && ms >= 1 && ms <= MAX_ORIGIN_TIMEOUT_MS)) {
-      problems.push(`${prop} must be whole milliseconds from 1 ms to 15 minutes, got ${value.toHumanString()}`);
+      problems.push(`${prop} must be whole milliseconds from 1 ms to ${MAX_ORIGIN_TIMEOUT_MS / 1000} s, since CloudFront gives up on the ` +
+        `function after ${FUNCTION_URL_READ_TIMEOUT_SECONDS} s without a byte, got ${value.toHumanString()}`);
       return undefined;
     }
     return ms;
@@ -200,6 +209,43 @@ function timeoutProblems(props: MirrorOriginDistributionProps): string[] {
       (props.handlerTimeout ? '' : ' (the default)'));
   }
   return problems;
+}
+
+/**
+ * A duration or size that is a token converts only from the unit the construct works in; CDK's own error
+ * for any other unit names neither the construct nor the prop.
+ */
+function tokenUnitProblems(props: MirrorOriginDistributionProps): string[] {
+  const problems: string[] = [];
+  const durations: Array<[keyof MirrorOriginDistributionProps, Duration | undefined, (d: Duration) => number, string]> = [
+    ['minTtl', props.minTtl, (d) => d.toSeconds(), 'Duration.seconds'],
+    ['defaultTtl', props.defaultTtl, (d) => d.toSeconds(), 'Duration.seconds'],
+    ['maxTtl', props.maxTtl, (d) => d.toSeconds(), 'Duration.seconds'],
+    ['notFoundTtl', props.notFoundTtl, (d) => d.toSeconds(), 'Duration.seconds'],
+    ['handlerTimeout', props.handlerTimeout, (d) => d.toSeconds(), 'Duration.seconds'],
+    ['originResponseTimeout', props.originResponseTimeout, (d) => d.toMilliseconds(), 'Duration.millis'],
+    ['originIdleTimeout', props.originIdleTimeout, (d) => d.toMilliseconds(), 'Duration.millis'],
+  ];
+  for (const [prop, value, convert, unit] of durations) {
+    if (value?.isUnresolved() && !converts(() => convert(value))) problems.push(`${prop} is a token, so it must be given as ${unit}(token)`);
+  }
+  const sizes: Array<[keyof MirrorOriginDistributionProps, Size | undefined]> = [
+    ['streamThreshold', props.streamThreshold],
+    ['maxObjectSize', props.maxObjectSize],
+  ];
+  for (const [prop, value] of sizes) {
+    if (value?.isUnresolved() && !converts(() => value.toBytes())) problems.push(`${prop} is a token, so it must be given as Size.bytes(token)`);
+  }
+  return problems;
+}
+
+function converts(convert: () => number): boolean {
+  try {
+    convert();
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Variant parameter names: the shared rules, and known at synth since they are written into the function's code. */
@@ -235,7 +281,10 @@ function fallbackStatusCodesProblems(codes: readonly number[] | undefined): stri
 }
 
 function defaultRootObjectProblem(value: string | undefined): string | undefined {
-  if (value === undefined || Token.isUnresolved(value)) return undefined;
+  if (value === undefined) return undefined;
+  if (Token.isUnresolved(value)) {
+    return 'must be a plain string, not a token: an empty value at deploy time would make "/" list the bucket, and nothing could check it';
+  }
   const expected = `must be an object name such as "index.html" (not empty, no leading "/", no control characters, at most ${MAX_DEFAULT_ROOT_OBJECT_CHARS} characters), since "/" would otherwise list the bucket`;
   // eslint-disable-next-line no-control-regex
   const bad = value === '' || value.startsWith('/') || /[\u0000-\u001f\u007f]/.test(value) || value.length > MAX_DEFAULT_ROOT_OBJECT_CHARS;

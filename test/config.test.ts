@@ -71,7 +71,7 @@ describe('a bad environment stops the handler with one error that lists every pr
     ['a static value with CR/LF', { [NAMES.originHeaders]: '{"x-a":"1\\r\\nx-b: 2"}' }, /MIRROR_ORIGIN_HEADERS header "x-a" must not contain CR, LF/],
     ['a key prefix without its slash', { [NAMES.keyPrefix]: 'mirror' }, /MIRROR_KEY_PREFIX /],
     ['a threshold over 200 MB', { [NAMES.streamThresholdBytes]: '200000001' }, /MIRROR_STREAM_THRESHOLD_BYTES must be an integer from 0 to 200000000/],
-    ['a timeout that is not a number', { [NAMES.originResponseTimeoutMs]: 'soon' }, /MIRROR_ORIGIN_RESPONSE_TIMEOUT_MS must be an integer from 1 to 900000, got "soon"/],
+    ['a timeout that is not a number', { [NAMES.originResponseTimeoutMs]: 'soon' }, /MIRROR_ORIGIN_RESPONSE_TIMEOUT_MS must be an integer from 1 to 59000, got "soon"/],
     ['variant names twice', { [NAMES.variantQueryStrings]: '["v","v"]' }, /MIRROR_VARIANT_QUERY_STRINGS must not name "v" twice/],
     ['JSON that does not parse', { [NAMES.originHeaders]: '{' }, /MIRROR_ORIGIN_HEADERS must be JSON, got "\{"/],
   ])('%s', (_name, change, expected) => {

@@ -96,6 +96,8 @@ describe('the smallest mirror shows every design decision', () => {
     expect(config.Origins[0].OriginPath).toBeUndefined();
     expect(config.Origins[1].DomainName).toEqual({ 'Fn::Select': [2, { 'Fn::Split': ['/', { 'Fn::GetAtt': [urlId, 'FunctionUrl'] }] }] });
     expect(config.Origins[1].CustomOriginConfig).toEqual({ OriginProtocolPolicy: 'https-only', OriginReadTimeout: 60, OriginSSLProtocols: ['TLSv1.2'] });
+    // One attempt: CloudFront retries a request that timed out, and each retry would fetch the whole object again.
+    expect(config.Origins[1].ConnectionAttempts).toBe(1);
   });
 
   test('both origins sign with their own origin access control (S3 and Lambda)', () => {

@@ -30,6 +30,10 @@ describe('bad props fail at synth, naming the construct path, the prop, what was
     ['keyPrefix without trailing slash', { keyPrefix: 'mirror' }, /\[Stack\/Mirror\] keyPrefix must be empty or a path like "mirror\/".*, got "mirror"/],
     ['keyPrefix with a leading slash', { keyPrefix: '/mirror/' }, /keyPrefix must be .* got "\/mirror\/"/],
     ['keyPrefix with ".."', { keyPrefix: 'a/../' }, /keyPrefix must be .* got "a\/..\/"/],
+    ['keyPrefix with "+" (S3 would look it up as a space)', { keyPrefix: 'a+b/' }, /keyPrefix must be empty or a path like "mirror\/" .* segments of letters, digits, ".", "_", "-" or "~" .* got "a\+b\/"/],
+    ['keyPrefix with a space', { keyPrefix: 'my files/' }, /keyPrefix must be .* got "my files\/"/],
+    ['keyPrefix with "*" (it would widen the IAM resource)', { keyPrefix: 'a*/' }, /keyPrefix must be .* got "a\*\/"/],
+    ['keyPrefix with an IAM policy variable', { keyPrefix: '${aws:username}/' }, /keyPrefix must be .* got "\$\{aws:username\}\/"/],
     ['minTtl above defaultTtl', { minTtl: Duration.days(2) },
       /\[Stack\/Mirror\] minTtl, defaultTtl and maxTtl must satisfy minTtl <= defaultTtl <= maxTtl, got 172800 s, 86400 s and 31536000 s/],
     ['defaultTtl above maxTtl', { defaultTtl: Duration.days(8), maxTtl: Duration.days(7) }, /got 0 s, 691200 s and 604800 s/],
@@ -54,10 +58,12 @@ describe('bad props fail at synth, naming the construct path, the prop, what was
     ['a forwarded header twice', { forwardHeaders: ['Origin', 'origin'] }, /forwardHeaders must not name "origin" twice \(header names are case-insensitive\)/],
     ['an origin header name with CR/LF', { originHeaders: { 'X-A\r\nX-B': '1' } }, /originHeaders header name must be an HTTP token .*, got "X-A\\r\\nX-B"/],
     ['an origin header value with CR/LF', { originHeaders: { 'X-Secret': 'a\r\nX-Injected: 1' } }, /originHeaders header "X-Secret" must not contain CR, LF or other control characters/],
+    ['an origin header value that is not ASCII (Node cannot send it)', { originHeaders: { 'X-Token': 'price€' } }, /originHeaders header "X-Token" must be ASCII/],
     ['an origin header twice', { originHeaders: { 'X-A': '1', 'x-a': '2' } }, /originHeaders must not name "x-a" twice/],
-    ['originResponseTimeout of 0', { originResponseTimeout: Duration.seconds(0) }, /originResponseTimeout must be whole milliseconds from 1 ms to 15 minutes, got 0 seconds/],
-    ['originIdleTimeout past the default handlerTimeout', { originIdleTimeout: Duration.minutes(6) },
-      /handlerTimeout must be longer than originResponseTimeout \(10000 ms\) and originIdleTimeout \(360000 ms\) .*, got 5 minutes \(the default\)/],
+    ['originResponseTimeout of 0', { originResponseTimeout: Duration.seconds(0) }, /originResponseTimeout must be whole milliseconds from 1 ms to 59 s, since CloudFront gives up on the function after 60 s without a byte, got 0 seconds/],
+    ['originIdleTimeout of CloudFront\'s own wait', { originIdleTimeout: Duration.seconds(60) }, /originIdleTimeout must be whole milliseconds from 1 ms to 59 s, .* got 1 minute/],
+    ['originResponseTimeout past the handlerTimeout', { originResponseTimeout: Duration.seconds(50), handlerTimeout: Duration.seconds(45) },
+      /handlerTimeout must be longer than originResponseTimeout \(50000 ms\) and originIdleTimeout \(20000 ms\) .*, got 45 seconds$/],
     ['handlerTimeout not longer than originIdleTimeout', { handlerTimeout: Duration.seconds(20) },
       /\[Stack\/Mirror\] handlerTimeout must be longer than originResponseTimeout \(10000 ms\) and originIdleTimeout \(20000 ms\) so the handler can still answer the viewer when the origin times out, got 20 seconds$/],
     ['handlerTimeout above 15 minutes', { handlerTimeout: Duration.minutes(16) }, /handlerTimeout must be whole seconds from 1 s to 15 minutes, got 16 minutes/],
@@ -99,6 +105,24 @@ describe('bad props fail at synth, naming the construct path, the prop, what was
     expect(() => new MirrorOriginDistribution(stack, 'Assets', { endpoint: 'ftp://x' })).toThrow(/^\[Prod\/Assets\] endpoint/);
   });
 
+  test('a defaultRootObject that is a token is refused: an empty value would list the bucket at "/"', () => {
+    expect(errorOf((stack) => ({ defaultRootObject: new CfnParameter(stack, 'Root').valueAsString }))).toMatch(
+      /^\[Stack\/Mirror\] defaultRootObject must be a plain string, not a token: an empty value at deploy time would make "\/" list the bucket/);
+  });
+
+  test.each<[string, (stack: Stack) => Partial<MirrorOriginDistributionProps>, string]>([
+    ['originResponseTimeout', (stack) => ({ originResponseTimeout: Duration.seconds(new CfnParameter(stack, 'P', { type: 'Number' }).valueAsNumber) }),
+      'originResponseTimeout is a token, so it must be given as Duration.millis(token)'],
+    ['notFoundTtl', (stack) => ({ notFoundTtl: Duration.minutes(new CfnParameter(stack, 'P', { type: 'Number' }).valueAsNumber) }),
+      'notFoundTtl is a token, so it must be given as Duration.seconds(token)'],
+    ['handlerTimeout', (stack) => ({ handlerTimeout: Duration.minutes(new CfnParameter(stack, 'P', { type: 'Number' }).valueAsNumber) }),
+      'handlerTimeout is a token, so it must be given as Duration.seconds(token)'],
+    ['streamThreshold', (stack) => ({ streamThreshold: Size.mebibytes(new CfnParameter(stack, 'P', { type: 'Number' }).valueAsNumber) }),
+      'streamThreshold is a token, so it must be given as Size.bytes(token)'],
+  ])('a %s token in a unit CDK cannot convert names the construct and the prop', (_, props, expected) => {
+    expect(errorOf(props)).toBe(`[Stack/Mirror] ${expected}`);
+  });
+
   test('a keyPrefix that is a token is refused: it becomes the S3 origin path at synth', () => {
     expect(errorOf((stack) => ({ keyPrefix: new CfnParameter(stack, 'Prefix').valueAsString }))).toBe(
       '[Stack/Mirror] keyPrefix must be a plain string, not a token: it also becomes the S3 origin\'s path at synth');
@@ -115,7 +139,6 @@ describe('tokens are left to the handler to check at run time', () => {
     ['streamThreshold', (stack) => ({ streamThreshold: Size.bytes(new CfnParameter(stack, 'P', { type: 'Number' }).valueAsNumber) })],
     ['memorySize', (stack) => ({ memorySize: new CfnParameter(stack, 'P', { type: 'Number' }).valueAsNumber })],
     ['reservedConcurrency', (stack) => ({ reservedConcurrency: Token.asNumber(new CfnParameter(stack, 'P', { type: 'Number' }).valueAsNumber) })],
-    ['defaultRootObject', (stack) => ({ defaultRootObject: new CfnParameter(stack, 'P').valueAsString })],
   ])('%s', (_, props) => {
     expect(errorOf(props)).toBeUndefined();
   });
@@ -147,6 +170,13 @@ describe('a minimum TTL above 0 is a warning, not an error', () => {
     const { stack } = mirrorStack({ cachePolicy: cloudfront.CachePolicy.CACHING_OPTIMIZED });
     Annotations.fromStack(stack).hasWarning('/Stack/Mirror',
       Match.stringLikeRegexp('^The minimum TTL of cachePolicy cannot be checked at synth \\(an imported policy, or a token\\)\\..*cdk-mirror-origin:cachePolicyMinTtl'));
+  });
+
+  test('more forwardHeaders than CloudFront\'s default quota', () => {
+    const forwardHeaders = Array.from({ length: 11 }, (_, i) => `x-h${i}`);
+    Annotations.fromStack(mirrorStack({ forwardHeaders }).stack).hasWarning('/Stack/Mirror',
+      Match.stringLikeRegexp('^forwardHeaders names 11 headers; CloudFront allows 10 .*\\[ack: cdk-mirror-origin:forwardHeadersQuota\\]$'));
+    Annotations.fromStack(mirrorStack({ forwardHeaders: forwardHeaders.slice(1) }).stack).hasNoWarning('*', Match.anyValue());
   });
 
   test('the warning can be acknowledged by its id', () => {
