@@ -139,6 +139,11 @@ async function streamInvocation(handler: StreamingHandler, invocation: Next, con
   // The parent may cut the response (size limit); the handler sees write errors, the container lives on.
   stream.on('error', () => undefined);
   await runStreamingInvocation(handler, invocation.event, stream, context);
+  if (stream.crash) {
+    // What the runtime does on the unhandled rejection a destroyed response stream causes.
+    process.stderr.write(`Unhandled Promise Rejection: ${stream.crash.message}\n`);
+    process.exit(128);
+  }
 }
 
 async function bufferedInvocation(handler: StreamingHandler, invocation: Next, context: unknown): Promise<void> {

@@ -67,6 +67,8 @@ export function createMirrorHandler(deps: MirrorDependencies): MirrorHandler {
     }
     await viewer.whenSettled();
     logger({ ...line, totalMs: Math.round(clock() - started) });
+    // The runtime answers a rejection with error trailers, which break the viewer's response.
+    if (viewer.abortError) throw viewer.abortError;
   };
 }
 

@@ -18,8 +18,8 @@ export class ViewerResponse {
   public gone = false;
   /** Status of the prelude, once sent. */
   public status?: number;
-  /** Whether the answer was aborted. */
-  public aborted = false;
+  /** Why the answer was aborted, if it was: the handler rejects with it once its work is done. */
+  public abortError?: Error;
   private readonly settled: Promise<void>;
 
   constructor(private readonly stream: Writable) {
@@ -74,16 +74,24 @@ export class ViewerResponse {
     this.end();
   }
 
-  /** Breaks a response that already started, so no one takes a short body for the whole object. */
-  abort(err: Error): void {
-    this.aborted = true;
-    if (this.stream.destroyed) return;
-    this.stream.destroy(err);
+  /** Whether the answer was aborted. */
+  get aborted(): boolean {
+    return this.abortError !== undefined;
   }
 
-  /** Resolves once the stream finished, failed or closed. */
+  /**
+   * Marks a response that already started as broken, so no one takes a short body for the whole object.
+   * The stream is left alone: the handler rejects with `err` when its work is done, and the runtime ends the
+   * stream with error trailers, which cuts the viewer's response. Destroying the stream instead would reject a
+   * promise the runtime never awaits, and the runtime exits the process on an unhandled rejection.
+   */
+  abort(err: Error): void {
+    this.abortError ??= err;
+  }
+
+  /** Resolves once the stream finished, failed or closed; at once for an aborted answer, which the runtime ends. */
   whenSettled(): Promise<void> {
-    return this.settled;
+    return this.aborted ? Promise.resolve() : this.settled;
   }
 }
 

@@ -1,6 +1,6 @@
 /** Invokes a streaming handler like a function URL and collects everything a test looks at. */
 import { FunctionUrlRequest, functionUrlEvent } from '../support/function-url-event';
-import { InvocationError, invokeInProcess, makeContext, StreamingHandler } from '../support/lambda-runtime';
+import { InvocationError, invokeInProcess, makeContext, StreamingHandler, UNHANDLED_REJECTION } from '../support/lambda-runtime';
 
 /** What the viewer and the runtime saw. */
 export interface Invocation {
@@ -25,6 +25,9 @@ export async function invoke(handler: StreamingHandler, request: FunctionUrlRequ
     bodyError = err as Error;
   }
   const invocationError = await response.done;
+  if (invocationError?.errorType === UNHANDLED_REJECTION) {
+    throw new Error(`${invocationError.errorMessage}: on Lambda the runtime exits the process (unhandled rejection)`);
+  }
   return { status: response.statusCode, headers: response.headers, body: Buffer.concat(chunks), bodyError, invocationError };
 }
 

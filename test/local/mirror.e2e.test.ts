@@ -110,13 +110,17 @@ test('an origin that cuts the body leaves nothing stored; the next request succe
   const body = patternBuffer({ size: 2 * MiB, seed: 5 });
   origin.route('/base/flaky.bin', { body, headers: { 'content-type': 'application/octet-stream' }, fault: { kind: 'cut', afterBytes: MiB } });
   const cut = await sendAndSettle(setup.mirror, '/flaky.bin');
+  const containers = setup.mirror.functionUrl.pool.started;
   // Either a 502 before the body or a body that never ends cleanly: never a complete 200.
   expect(cut.reply.status === 200 && cut.reply.complete).toBe(false);
+  // The handler failed the invocation itself (error trailers); it did not take its container down.
+  expect(cut.record.invocation?.error?.errorType).not.toMatch(/^Runtime\./);
   expect(cut.reply.body.length).toBeLessThan(body.length);
   expect(await storedObject(setup, '/flaky.bin')).toBeUndefined();
 
   origin.route('/base/flaky.bin', { body, headers: { 'content-type': 'application/octet-stream' } });
   const healthy = await sendAndSettle(setup.mirror, '/flaky.bin');
+  expect(setup.mirror.functionUrl.pool.started).toBe(containers);
   expect(healthy.reply.status).toBe(200);
   expect(healthy.reply.complete).toBe(true);
   expect(sha256(healthy.reply.body)).toBe(sha256(body));

@@ -8,6 +8,7 @@ import {
   ResponseStream,
   runStreamingInvocation,
   StreamingHandler,
+  UNHANDLED_REJECTION,
 } from './lambda-runtime';
 
 type Body = (stream: Writable) => Promise<void>;
@@ -92,7 +93,7 @@ describe('the lambda runtime stand-in', () => {
     expect(await response.done).toEqual({ errorType: 'Error', errorMessage: 'Response stream is not finished.' });
   });
 
-  test('a destroyed stream breaks the body and fails the invocation', async () => {
+  test('a stream the handler destroys with an error breaks the body and is a crash, as on the runtime', async () => {
     const handler = streaming(async (stream) => {
       awslambda.HttpResponseStream.from(stream, { statusCode: 200, headers: {} });
       stream.write('some');
@@ -105,7 +106,21 @@ describe('the lambda runtime stand-in', () => {
     // Bytes still buffered when the stream breaks may be lost, as on a reset connection; the end never comes.
     expect('some'.startsWith(body.text)).toBe(true);
     expect(body.error).toBeDefined();
-    expect(await response.done).toMatchObject({ errorMessage: 'Response stream is not finished.' });
+    // The runtime's stream rejects a promise nothing awaits; the runtime exits the process on that rejection.
+    expect(await response.done).toEqual({ errorType: UNHANDLED_REJECTION, errorMessage: 'the handler destroyed its response stream: origin cut' });
+  });
+
+  test('a handler that rejects after the body started breaks the body with error trailers: no crash', async () => {
+    const handler = streaming(async (stream) => {
+      awslambda.HttpResponseStream.from(stream, { statusCode: 200, headers: {} });
+      stream.write('some');
+      throw new Error('origin cut');
+    });
+    const response = await invokeInProcess(handler, {});
+    const body = await read(response.body);
+    expect(body.text).toBe('some');
+    expect(body.error).toBeDefined();
+    expect(await response.done).toEqual({ errorType: 'Error', errorMessage: 'origin cut' });
   });
 
   test('a handler not wrapped by streamifyResponse, or not async, is refused', async () => {

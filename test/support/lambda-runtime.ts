@@ -9,7 +9,10 @@
  *   `{statusCode, headers, cookies}` and 8 NUL bytes before the body;
  * - the invoke: a streaming handler must return a promise; when it rejects,
  *   or resolves before the stream finished, the runtime records the error as
- *   the `Lambda-Runtime-Function-Error-Type/-Body` trailers and ends the stream.
+ *   the `Lambda-Runtime-Function-Error-Type/-Body` trailers and ends the stream;
+ * - a handler that destroys the stream with an error: the runtime's stream is an
+ *   HTTP request whose 'error' rejects a promise it never awaits, and its
+ *   unhandled-rejection handler exits the process (`crash`, `UNHANDLED_REJECTION`).
  *
  * Used by the handler tests in-process and by the local stack in each
  * "container" process.
@@ -28,6 +31,9 @@ const HANDLER_STREAMING = Symbol.for('aws.lambda.runtime.handler.streaming');
 const HANDLER_HIGHWATERMARK = Symbol.for('aws.lambda.runtime.handler.streaming.highWaterMark');
 const STREAM_RESPONSE = 'response';
 
+/** The error type of a process the runtime ended on an unhandled rejection (exit code 128). */
+export const UNHANDLED_REJECTION = 'Runtime.UnhandledPromiseRejection';
+
 /** The error the runtime reports when an invocation fails. */
 export interface InvocationError {
   readonly errorType: string;
@@ -45,11 +51,20 @@ export class ResponseStream extends Writable {
   public _onBeforeFirstWrite?: (write: (chunk: string | Uint8Array) => void) => void;
   /** The error trailers, once the runtime failed the invocation. */
   public error?: InvocationError;
+  /**
+   * Set when the handler destroyed the stream with an error. The runtime's stream is an HTTP request whose
+   * 'error' rejects a promise nothing awaits, and the runtime exits the process on an unhandled rejection.
+   */
+  public crash?: Error;
   private status: 'ready' | 'write_called' = 'ready';
+  private cutBySink = false;
 
   constructor(private readonly sink: Writable, highWaterMark?: number) {
     super({ highWaterMark });
-    sink.on('error', (err) => this.destroy(err));
+    sink.on('error', (err) => {
+      this.cutBySink = true;
+      this.destroy(err);
+    });
   }
 
   /** @internal mirrors the runtime's setContentType */
@@ -81,6 +96,7 @@ export class ResponseStream extends Writable {
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    if (error && !this.cutBySink) this.crash ??= error;
     if (!this.sink.destroyed) this.sink.destroy(error ?? undefined);
     callback(error);
   }
@@ -189,6 +205,9 @@ export async function runStreamingInvocation(
   } catch (err) {
     await new Promise((resolve) => setImmediate(resolve));
     await responseStream.fail(err);
+  }
+  if (responseStream.crash) {
+    responseStream.error = { errorType: UNHANDLED_REJECTION, errorMessage: `the handler destroyed its response stream: ${responseStream.crash.message}` };
   }
 }
 
