@@ -1,4 +1,5 @@
 /** Self-tests of the Lambda runtime stand-in: it must fail where the real runtime fails. */
+import { once } from 'node:events';
 import { PassThrough, Writable } from 'node:stream';
 import {
   DELIMITER_LEN,
@@ -55,6 +56,16 @@ describe('the lambda runtime stand-in', () => {
     expect(response.statusCode).toBe(201);
     expect(response.headers).toEqual({ 'x-a': '1' });
     expect(await read(response.body)).toEqual({ text: 'abcd' });
+  });
+
+  test('a stream that ended leaves what its sink still holds to the reader, however late it reads', async () => {
+    const sink = new PassThrough();
+    const stream = new ResponseStream(sink);
+    stream.end('abc');
+    // The stream destroys itself once finished (autoDestroy); the body's end must not go with it.
+    await once(stream, 'close');
+    expect(sink.destroyed).toBe(false);
+    expect(await read(sink)).toEqual({ text: 'abc' });
   });
 
   test('end(chunk) without a write() sends no prelude: the status and headers are lost', async () => {

@@ -97,7 +97,9 @@ export class ResponseStream extends Writable {
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     if (error && !this.cutBySink) this.crash ??= error;
-    if (!this.sink.destroyed) this.sink.destroy(error ?? undefined);
+    // After a normal end (autoDestroy runs once 'finish' is out) the sink must be left to drain: destroying it
+    // would drop the end of a body its reader has not taken yet, and that reader would wait forever.
+    if ((error || !this.writableFinished) && !this.sink.destroyed) this.sink.destroy(error ?? undefined);
     callback(error);
   }
 
