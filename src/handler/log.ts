@@ -19,6 +19,8 @@ export type Outcome =
   | 'origin-error'
   /** The origin was too slow (connect, headers or body idle timeout). */
   | 'timeout'
+  /** The function's own time ran out before the object was stored; the upload was aborted. */
+  | 'deadline'
   /** The object is larger than `maxObjectSize`. */
   | 'too-large'
   /** S3 refused or failed the write; nothing was stored. */

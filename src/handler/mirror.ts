@@ -35,6 +35,27 @@ export interface MirrorDependencies {
 /** The minimal Lambda context the handler reads. */
 export interface MirrorContext {
   readonly awsRequestId?: string;
+  /** Milliseconds left before Lambda stops the function. */
+  getRemainingTimeInMillis?(): number;
+}
+
+/**
+ * Time kept back at the end of an invocation (at most a fifth of it): the store stops this long before Lambda
+ * would stop the function, so the multipart upload is aborted and the request logged rather than cut off mid-write.
+ */
+export const DEADLINE_MARGIN_MS = 5_000;
+
+/** Milliseconds from the start of an invocation until its store must give up, given the time it had left. */
+export function deadlineAfter(remainingMs: number): number {
+  return Math.max(0, remainingMs - Math.min(DEADLINE_MARGIN_MS, Math.floor(remainingMs / 5)));
+}
+
+/** The function's time ran out before the object was stored. */
+export class DeadlineError extends Error {
+  constructor() {
+    super('the function\'s time (handlerTimeout) ran out before the object was stored');
+    this.name = 'DeadlineError';
+  }
 }
 
 /** A streaming function URL handler, before `awslambda.streamifyResponse`. */
@@ -57,7 +78,9 @@ export function createMirrorHandler(deps: MirrorDependencies): MirrorHandler {
     const base = { requestId: context?.awsRequestId ?? event.requestContext?.requestId, method };
     let line: Omit<LogLine, 'totalMs'>;
     try {
-      line = { ...base, ...(await mirrorRequest({ event, method, viewer, config, s3, endpoint, transport: deps.transport, clock })) };
+      const remainingMs = typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : undefined;
+      const deadlineAt = remainingMs === undefined ? undefined : Date.now() + deadlineAfter(remainingMs);
+      line = { ...base, ...(await mirrorRequest({ event, method, viewer, config, s3, endpoint, transport: deps.transport, clock, deadlineAt })) };
     } catch (err) {
       // A bug, not a request outcome: answer 500 if nothing went out yet, otherwise break the response.
       const error = errorMessage(err);
@@ -81,6 +104,8 @@ interface RequestScope {
   readonly endpoint: URL;
   readonly transport?: OriginTransport;
   readonly clock: () => number;
+  /** When (`Date.now()`) the store must give up, so that it ends before Lambda stops the function (unknown outside Lambda). */
+  readonly deadlineAt?: number;
 }
 
 type RequestLog = Omit<LogLine, 'totalMs' | 'requestId' | 'method'>;
@@ -179,6 +204,13 @@ async function transfer(
   const contentType = s3Headers.contentType ?? DEFAULT_CONTENT_TYPE;
   let store: ObjectStore | undefined;
   let bytes = 0;
+  // Stop before Lambda does: an upload cut off by the platform is neither completed nor aborted, and not logged.
+  let expired: DeadlineError | undefined;
+  const deadline = scope.deadlineAt === undefined ? undefined : setTimeout(() => {
+    expired = new DeadlineError();
+    guard.destroy(expired);
+    store?.interrupt(expired);
+  }, Math.max(0, scope.deadlineAt - Date.now()));
 
   const finish = (outcome: Outcome, status: number, error?: string): RequestLog => ({
     outcome, status, bytes, error, aborted: viewer.aborted || undefined, droppedHeaders: dropped.length > 0 ? dropped : undefined,
@@ -198,6 +230,7 @@ async function transfer(
         }
         head.push(next.value);
         buffered += next.value.length;
+        bytes = buffered;
       }
     }
     const streaming = !headOnly && length !== undefined && length <= threshold;
@@ -206,23 +239,26 @@ async function transfer(
 
     if (streaming) viewer.begin(200, objectHeaders(origin.headers, contentType, length!));
     const deliver = (chunk: Buffer): Promise<void> | undefined => {
-      bytes += chunk.length;
       if (streaming) viewer.write(chunk);
       // Only S3 holds the origin back: the viewer's writes never wait.
       return writer.write(chunk);
     };
     for (const chunk of head) await deliver(chunk);
     for (let next = await source.next(); !next.done; next = await source.next()) {
+      bytes += next.value.length;
       // A large object is only worth fetching while it can still be stored.
       if (!streaming && writer.failed) break;
       const wait = deliver(next.value);
       if (wait) await wait;
     }
+    if (expired) throw expired;
 
     // The viewer has every byte, checked against Content-Length: a failed store must not break its answer.
     if (streaming) viewer.end();
     // Only now, after the guard checked the length, may the store complete.
     const result = await writer.end();
+    clearTimeout(deadline);
+    if (result.outcome === 'store-error' && expired) throw expired;
     if (result.outcome === 'store-error') {
       guard.destroy();
       if (streaming) return finish('store-error', 200, errorMessage(result.error));
@@ -242,7 +278,8 @@ async function transfer(
     viewer.end();
     return finish(result.outcome, 302);
   } catch (err) {
-    // The origin failed (connection, timeout, wrong length) before the end: the store is aborted, nothing is kept.
+    // The origin failed (connection, timeout, wrong length) or time ran out before the end: the store is aborted, nothing is kept.
+    clearTimeout(deadline);
     const error = toError(err);
     guard.destroy();
     if (store) await store.abort(error);
@@ -255,6 +292,9 @@ async function transfer(
 
 /** The viewer's answer for an origin body that failed. */
 function originFailure(err: Error): Answer {
+  if (err instanceof DeadlineError) {
+    return { status: 504, cacheControl: NO_STORE, outcome: 'deadline', message: 'The object could not be stored in the time this function has' };
+  }
   if (err instanceof BodyLengthError) {
     return err.problem === 'too-large' ? badGateway('too-large', 'The object is larger than this mirror takes') : badGateway('origin-error', 'The origin sent an incomplete object');
   }

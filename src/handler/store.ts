@@ -112,6 +112,7 @@ export class ObjectStore {
   private readonly parts: CompletedPart[] = [];
   private nextPartNumber = 1;
   private failure?: Error;
+  private aborting?: Promise<StoreResult>;
 
   constructor(private readonly target: StoreTarget) {
     this.partSize = partSizeFor(target.contentLength ?? target.maxBytes);
@@ -149,9 +150,21 @@ export class ObjectStore {
     }
   }
 
-  /** Stores nothing: fails the store and drops a started multipart upload. */
-  async abort(reason: Error): Promise<StoreResult> {
+  /**
+   * Fails the store now: writes are dropped, a write waiting for a part buffer returns, and `end()` stores
+   * nothing. Parts already in flight finish; `abort()` then drops the upload.
+   */
+  interrupt(reason: Error): void {
     this.fail(reason);
+  }
+
+  /** Stores nothing: fails the store and drops a started multipart upload (once, however often it is called). */
+  abort(reason: Error): Promise<StoreResult> {
+    this.fail(reason);
+    return (this.aborting ??= this.dropUpload());
+  }
+
+  private async dropUpload(): Promise<StoreResult> {
     for (const wake of this.waiting.splice(0)) wake();
     if (this.uploadId) {
       // S3 keeps parts that land after an abort: wait for those in flight first.

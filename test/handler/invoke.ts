@@ -14,9 +14,16 @@ export interface Invocation {
   readonly invocationError?: InvocationError;
 }
 
-/** Invokes `handler` with a function URL event for `request` and reads the whole answer. */
-export async function invoke(handler: StreamingHandler, request: FunctionUrlRequest): Promise<Invocation> {
-  const response = await invokeInProcess(handler, functionUrlEvent(request), makeContext(request.requestId ?? 'req-1'));
+/**
+ * Invokes `handler` with a function URL event for `request` and reads the whole answer. `timeoutMs` is the time
+ * the invocation has left when it starts (Lambda's `getRemainingTimeInMillis`), 300 s unless given.
+ */
+export async function invoke(
+  handler: StreamingHandler,
+  request: FunctionUrlRequest,
+  options: { readonly timeoutMs?: number } = {},
+): Promise<Invocation> {
+  const response = await invokeInProcess(handler, functionUrlEvent(request), makeContext(request.requestId ?? 'req-1', options.timeoutMs));
   const chunks: Buffer[] = [];
   let bodyError: Error | undefined;
   try {

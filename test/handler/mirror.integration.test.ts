@@ -190,6 +190,35 @@ describe('200 from the origin', () => {
     expect(sha256((await s3.getObject(BUCKET, 'chunked-small.bin'))!.body)).toBe(sha256(body));
   });
 
+  test('unknown length (chunked) of exactly the threshold is still streamed; one byte more is stored first', async () => {
+    const exact = patternBuffer({ size: THRESHOLD, seed: 21 });
+    serve('/chunked-exact.bin', { body: exact, chunked: true });
+    const streamed = await get('/chunked-exact.bin');
+    expectClean(streamed);
+    expect(streamed.status).toBe(200);
+    expect(streamed.headers['content-length']).toBe(String(THRESHOLD));
+    expect(sha256(streamed.body)).toBe(sha256(exact));
+
+    const over = patternBuffer({ size: THRESHOLD + 1, seed: 22 });
+    serve('/chunked-over.bin', { body: over, chunked: true });
+    const redirected = await get('/chunked-over.bin');
+    expectClean(redirected);
+    expect(redirected.status).toBe(302);
+    expect(sha256((await s3.getObject(BUCKET, 'chunked-over.bin'))!.body)).toBe(sha256(over));
+  });
+
+  test('HEAD on an unknown length (chunked): stored, then headers only with the length it turned out to have', async () => {
+    const body = patternBuffer({ size: 3 * MiB + 5, seed: 23 });
+    serve('/chunked-head.bin', { body, chunked: true, headers: { 'content-type': 'application/x-test' } });
+    const result = await get('/chunked-head.bin', { method: 'HEAD' });
+    expectClean(result);
+    expect(result.status).toBe(200);
+    expect(result.body.length).toBe(0);
+    expect(result.headers).toMatchObject({ 'content-length': String(body.length), 'content-type': 'application/x-test' });
+    expect(sha256((await s3.getObject(BUCKET, 'chunked-head.bin'))!.body)).toBe(sha256(body));
+    expect(logs.last()).toMatchObject({ method: 'HEAD', outcome: 'stored', bytes: body.length });
+  });
+
   test('unknown length (chunked) past the threshold is stored first, then redirected to itself', async () => {
     const size = 3 * MiB + 123;
     serve('/chunked-large.bin', { body: { size, seed: 3 }, chunked: true });
@@ -485,6 +514,32 @@ describe('hostile paths', () => {
       expect((await s3.getObject(BUCKET, key))?.body.toString()).toBe(`mirrored ${key}`);
     }
     expect(foreign.requests).toEqual([]);
+  });
+});
+
+describe('the function\'s own time', () => {
+  // With 2.5 s left the store gives up 2 s in (a fifth of the time, at most 5 s, is kept to abort and log).
+  const timeoutMs = 2_500;
+
+  test('a large object still arriving when time runs out: the upload is aborted, 504, nothing stored', async () => {
+    serve('/deadline/large.bin', { body: { size: 16 * MiB }, fault: { kind: 'stall', afterBytes: 11 * MiB } });
+    const result = await invoke(handler, { rawPath: '/deadline/large.bin' }, { timeoutMs });
+    expectClean(result);
+    expect(result.status).toBe(504);
+    expect(result.headers['cache-control']).toBe('no-store');
+    await expectNothingStored('deadline/large.bin');
+    // Parts were uploaded, so there was an upload to abort: the abort is what keeps them from being billed.
+    expect(s3.requests.filter((r) => r.key === 'deadline/large.bin' && r.method === 'DELETE' && r.query.includes('uploadId='))).toHaveLength(1);
+    expect(logs.last()).toMatchObject({ outcome: 'deadline', status: 504, bytes: 11 * MiB, error: expect.stringMatching(/^DeadlineError: /) });
+  });
+
+  test('a small object still streaming when time runs out: the response is aborted, nothing stored', async () => {
+    serve('/deadline/small.bin', { body: { size: 600 * KiB }, fault: { kind: 'stall', afterBytes: 200 * KiB } });
+    const result = await invoke(handler, { rawPath: '/deadline/small.bin' }, { timeoutMs });
+    expect(result.status).toBe(200);
+    expectAborted(result);
+    await expectNothingStored('deadline/small.bin');
+    expect(logs.last()).toMatchObject({ outcome: 'deadline', status: 200, aborted: true });
   });
 });
 

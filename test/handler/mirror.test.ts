@@ -17,7 +17,7 @@ import { invoke } from './invoke';
 import { conditionalConflict, internalError, preconditionFailed } from './s3-errors';
 import type { MirrorConfig } from '../../src/config';
 import type { LogLine } from '../../src/handler/log';
-import { createMirrorHandler, MirrorDependencies } from '../../src/handler/mirror';
+import { createMirrorHandler, deadlineAfter, MirrorDependencies } from '../../src/handler/mirror';
 import type { OriginTransport } from '../../src/handler/origin';
 import { installAwsLambdaGlobals, StreamingHandler } from '../support/lambda-runtime';
 import { LocalOrigin, patternBuffer, startOrigin } from '../support/origin-server';
@@ -164,5 +164,14 @@ describe('the log line', () => {
       bytes: small.length,
       totalMs: 15,
     }]);
+  });
+});
+
+describe('deadlineAfter', () => {
+  test('keeps 5 s back from a long invocation, a fifth of a short one', () => {
+    expect(deadlineAfter(300_000)).toBe(295_000);
+    expect(deadlineAfter(25_000)).toBe(20_000);
+    expect(deadlineAfter(3_000)).toBe(2_400);
+    expect(deadlineAfter(0)).toBe(0);
   });
 });

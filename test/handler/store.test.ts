@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { conditionalConflict, internalError, preconditionFailed } from './s3-errors';
-import { partSizeFor, storedHeaders, storeObject, StoreRequest } from '../../src/handler/store';
+import { ObjectStore, partSizeFor, storedHeaders, storeObject, StoreRequest } from '../../src/handler/store';
 
 const MiB = 1024 * 1024;
 const s3Mock = mockClient(S3Client);
@@ -135,6 +135,30 @@ describe('storeObject, multipart', () => {
     }));
     body.destroy(new Error('origin cut'));
     expect(await storing).toMatchObject({ outcome: 'store-error', error: { message: 'origin cut' } });
+    expect(s3Mock.commandCalls(AbortMultipartUploadCommand)).toHaveLength(1);
+    expect(s3Mock.commandCalls(CompleteMultipartUploadCommand)).toHaveLength(0);
+  });
+});
+
+describe('ObjectStore, interrupted', () => {
+  test('a write waiting for S3 returns at once; end() stores nothing and aborts the upload, once however often asked', async () => {
+    let releaseParts!: () => void;
+    const partsHeld = new Promise<void>((resolve) => (releaseParts = resolve));
+    s3Mock.on(UploadPartCommand).callsFake(async (input) => {
+      await partsHeld;
+      return { ETag: `"part-${input.PartNumber}"` };
+    });
+    const store = new ObjectStore({ s3, bucket: 'mirror', key: 'a/b.png', contentLength: 40 * MiB, maxBytes: 100 * MiB, headers });
+    // Two parts in flight and the third buffer full: this write has to wait for S3.
+    const waiting = store.write(bytes(20 * MiB));
+    expect(waiting).toBeInstanceOf(Promise);
+    store.interrupt(new Error('time ran out'));
+    await waiting;
+    expect(store.failed).toBe(true);
+    releaseParts();
+    const [first, second] = await Promise.all([store.end(), store.abort(new Error('again'))]);
+    expect(first).toMatchObject({ outcome: 'store-error', error: { message: 'time ran out' } });
+    expect(second).toBe(first);
     expect(s3Mock.commandCalls(AbortMultipartUploadCommand)).toHaveLength(1);
     expect(s3Mock.commandCalls(CompleteMultipartUploadCommand)).toHaveLength(0);
   });
