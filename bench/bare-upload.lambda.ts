@@ -17,8 +17,9 @@ import {
 } from '@aws-sdk/client-s3';
 import type { LambdaFunctionURLEvent, LambdaFunctionURLResult } from 'aws-lambda';
 import { config, fetchFromOrigin, s3 } from './lambda-common';
+import { partSizeFor } from '../src/config';
 import { collectYoungGarbage } from '../src/handler/memory';
-import { DEFAULT_QUEUE_SIZE, partSizeFor } from '../src/handler/store';
+import { DEFAULT_QUEUE_SIZE } from '../src/handler/store';
 
 /** The buffered handler (`index.handler`). */
 export async function handler(event: LambdaFunctionURLEvent): Promise<LambdaFunctionURLResult> {

@@ -62,6 +62,18 @@ export const DEFAULTS = {
 export const MAX_S3_OBJECT_BYTES = 5 * 1024 * 1024 * 1024 * 1024;
 /** Largest body Lambda streams to a function URL viewer (200 MB). */
 export const MAX_STREAMED_RESPONSE_BYTES = 200 * 1000 * 1000;
+/** Smallest part S3 accepts in a multipart upload (but the last). */
+export const MIN_PART_BYTES = 5 * 1024 * 1024;
+/** Most parts in one multipart upload. */
+export const MAX_PARTS = 10_000;
+/** Parts the handler uploads at the same time; it holds one more buffer, the part being filled. */
+export const UPLOAD_QUEUE_SIZE = 2;
+
+/** The part size for an object of at most `bytes`: 5 MiB, or more to stay within 10,000 parts. */
+export function partSizeFor(bytes: number): number {
+  return Math.max(MIN_PART_BYTES, Math.ceil(bytes / MAX_PARTS));
+}
+
 /** How long CloudFront waits for a byte from the function URL before it answers 504 itself. */
 export const FUNCTION_URL_READ_TIMEOUT_SECONDS = 60;
 /** Longest origin timeout worth setting: past CloudFront's own wait the handler's 504 would never be seen. */
@@ -118,7 +130,8 @@ export function fromEnvironment(env: Readonly<Record<string, string | undefined>
   const integer = (field: keyof MirrorConfig, min: number, max: number): number => {
     const raw = text(field);
     const value = Number(raw);
-    if (raw !== '' && !(Number.isSafeInteger(value) && value >= min && value <= max)) {
+    // Digits only: Number() would also take "", "0x10" or "1e3".
+    if (env[names[field]] !== undefined && !(/^\d+$/.test(raw) && Number.isSafeInteger(value) && value >= min && value <= max)) {
       problems.push(`${names[field]} must be an integer from ${min} to ${max}, got "${raw}"`);
     }
     return value;

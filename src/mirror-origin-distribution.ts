@@ -10,7 +10,16 @@ import { Construct } from 'constructs';
 import { acknowledgeNagFindings } from './acknowledgements';
 import { FUNCTION_URL_READ_TIMEOUT_SECONDS, MirrorConfig, toEnvironment } from './config';
 import { MirrorFunction } from './handler/mirror-function';
-import { ORIGIN_REQUEST_POLICY_HEADER_QUOTA, PROP_DEFAULTS, WARNINGS, WARNING_IDS, propsProblems, validationError, variantFunctionTooLarge } from './validation';
+import {
+  ORIGIN_REQUEST_POLICY_HEADER_QUOTA,
+  PROP_DEFAULTS,
+  WARNINGS,
+  WARNING_IDS,
+  partMemoryWarning,
+  propsProblems,
+  validationError,
+  variantFunctionTooLarge,
+} from './validation';
 import { MAX_FUNCTION_CODE_BYTES, viewerRequestFunctionCode } from './variant/function-code';
 
 /** Properties of a `MirrorOriginDistribution`. */
@@ -106,7 +115,9 @@ export interface MirrorOriginDistributionProps {
   readonly streamThreshold?: Size;
 
   /**
-   * Objects larger than this are refused and never stored. From 1 byte to 5 TiB.
+   * Objects larger than this are refused and never stored. From 1 byte to 5 TiB. An object of unknown length is
+   * uploaded in parts of maxObjectSize / 10,000 (at least 5 MiB), three held in memory at once: the construct warns
+   * when they would take more than half of memorySize.
    * @default Size.gibibytes(5)
    */
   readonly maxObjectSize?: Size;
@@ -265,6 +276,8 @@ export class MirrorOriginDistribution extends Construct {
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       // The mirror may be the only copy left once the old origin is retired.
       removalPolicy: RemovalPolicy.RETAIN,
+      // Parts of an upload the handler could not finish or abort (Lambda stopped it) would be billed forever.
+      lifecycleRules: [{ id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) }],
     });
 
     const logGroup = new logs.LogGroup(this, 'HandlerLogGroup', {
@@ -339,6 +352,8 @@ export class MirrorOriginDistribution extends Construct {
     Annotations.of(this.distribution).acknowledgeWarning('@aws-cdk/aws-cloudfront-origins:listBucketSecurityRisk',
       'defaultRootObject is always set, so "/" never lists the bucket');
     this.warnAboutMinTtl(props);
+    const partMemory = partMemoryWarning(props.maxObjectSize ?? PROP_DEFAULTS.maxObjectSize, props.memorySize ?? PROP_DEFAULTS.memorySize);
+    if (partMemory) Annotations.of(this).addWarningV2(WARNING_IDS.partMemory, partMemory);
     const forwardHeaderCount = props.forwardHeaders?.length ?? 0;
     if (forwardHeaderCount > ORIGIN_REQUEST_POLICY_HEADER_QUOTA) {
       Annotations.of(this).addWarningV2(WARNING_IDS.forwardHeadersQuota, WARNINGS.forwardHeadersQuota(forwardHeaderCount));

@@ -11,6 +11,7 @@ import {
   DEFAULTS,
   FUNCTION_URL_READ_TIMEOUT_SECONDS,
   MAX_ORIGIN_TIMEOUT_MS,
+  MAX_PARTS,
   MAX_S3_OBJECT_BYTES,
   MAX_STREAMED_RESPONSE_BYTES,
   endpointProblem,
@@ -18,6 +19,8 @@ import {
   headerValueProblem,
   keyPrefixProblem,
   originHeaderNameProblem,
+  partSizeFor,
+  UPLOAD_QUEUE_SIZE,
   variantQueryStringsProblems,
 } from './config';
 import type { MirrorOriginDistributionProps } from './mirror-origin-distribution';
@@ -54,6 +57,7 @@ export const WARNING_IDS = {
   minTtl: 'cdk-mirror-origin:minTtl',
   cachePolicyMinTtl: 'cdk-mirror-origin:cachePolicyMinTtl',
   forwardHeadersQuota: 'cdk-mirror-origin:forwardHeadersQuota',
+  partMemory: 'cdk-mirror-origin:partMemory',
 } as const;
 
 /** CloudFront's default quota of headers in one origin request policy. */
@@ -70,10 +74,29 @@ export const WARNINGS = {
       : `cachePolicy has a minimum TTL of ${seconds} s.`) +
     ' With a minimum TTL above 0 CloudFront caches the handler\'s redirect for objects above streamThreshold ' +
     '(a redirect to the same URL that loops while cached) and its no-store error answers. Use a policy with a minimum TTL of 0.',
+  partMemory: (maxObjectBytes: number, partBytes: number, memoryMiB: number): string =>
+    `maxObjectSize is ${maxObjectBytes} bytes, so an object of unknown length is uploaded in parts of ${mib(partBytes)} MiB ` +
+    `(S3 takes at most ${MAX_PARTS} parts), and the handler holds ${UPLOAD_QUEUE_SIZE + 1} of them: ${mib((UPLOAD_QUEUE_SIZE + 1) * partBytes)} MiB ` +
+    `of its ${memoryMiB} MiB. Raise memorySize or lower maxObjectSize.`,
   forwardHeadersQuota: (count: number): string =>
     `forwardHeaders names ${count} headers; CloudFront allows ${ORIGIN_REQUEST_POLICY_HEADER_QUOTA} in an origin request policy ` +
     'unless the quota "Headers per origin request policy" was raised, and the deployment fails otherwise.',
 } as const;
+
+function mib(bytes: number): number {
+  return Math.ceil(bytes / (1024 * 1024));
+}
+
+/**
+ * The warning when the part buffers an object of unknown length needs (sized by `maxObjectSize`) take more than half
+ * the handler's memory; undefined when they fit or a value is a token.
+ */
+export function partMemoryWarning(maxObjectSize: Size, memoryMiB: number): string | undefined {
+  if (maxObjectSize.isUnresolved() || Token.isUnresolved(memoryMiB)) return undefined;
+  const maxBytes = maxObjectSize.toBytes({ rounding: SizeRoundingBehavior.NONE });
+  const partBytes = partSizeFor(maxBytes);
+  return (UPLOAD_QUEUE_SIZE + 1) * partBytes > (memoryMiB * 1024 * 1024) / 2 ? WARNINGS.partMemory(maxBytes, partBytes, memoryMiB) : undefined;
+}
 
 /** The one error the construct throws: one line per problem, each naming the construct path and the prop. */
 export function validationError(path: string, problems: readonly string[]): Error {

@@ -72,6 +72,8 @@ describe('a bad environment stops the handler with one error that lists every pr
     ['a key prefix without its slash', { [NAMES.keyPrefix]: 'mirror' }, /MIRROR_KEY_PREFIX /],
     ['a threshold over 200 MB', { [NAMES.streamThresholdBytes]: '200000001' }, /MIRROR_STREAM_THRESHOLD_BYTES must be an integer from 0 to 200000000/],
     ['a timeout that is not a number', { [NAMES.originResponseTimeoutMs]: 'soon' }, /MIRROR_ORIGIN_RESPONSE_TIMEOUT_MS must be an integer from 1 to 59000, got "soon"/],
+    ['an empty number (Number() would read 0)', { [NAMES.originResponseTimeoutMs]: '' }, /MIRROR_ORIGIN_RESPONSE_TIMEOUT_MS must be an integer from 1 to 59000, got ""/],
+    ['a number in hex', { [NAMES.streamThresholdBytes]: '0x10' }, /MIRROR_STREAM_THRESHOLD_BYTES must be an integer from 0 to 200000000, got "0x10"/],
     ['variant names twice', { [NAMES.variantQueryStrings]: '["v","v"]' }, /MIRROR_VARIANT_QUERY_STRINGS must not name "v" twice/],
     ['JSON that does not parse', { [NAMES.originHeaders]: '{' }, /MIRROR_ORIGIN_HEADERS must be JSON, got "\{"/],
   ])('%s', (_name, change, expected) => {

@@ -134,7 +134,7 @@ describe('the smallest mirror shows every design decision', () => {
     expect(permissions).toHaveLength(2);
   });
 
-  test('the bucket is private, SSL-only, S3-encrypted, owner-enforced and retained', () => {
+  test('the bucket is private, SSL-only, S3-encrypted, owner-enforced, retained, and drops unfinished uploads', () => {
     template.hasResource('AWS::S3::Bucket', {
       DeletionPolicy: 'Retain',
       UpdateReplacePolicy: 'Retain',
@@ -142,6 +142,8 @@ describe('the smallest mirror shows every design decision', () => {
         PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
         BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
         OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+        // Parts of uploads the handler could not finish or abort are dropped after a day, not billed forever.
+        LifecycleConfiguration: { Rules: [{ Id: 'abort-incomplete-uploads', Status: 'Enabled', AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } }] },
       },
     });
     const objects = { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/*']] };

@@ -172,6 +172,15 @@ describe('a minimum TTL above 0 is a warning, not an error', () => {
       Match.stringLikeRegexp('^The minimum TTL of cachePolicy cannot be checked at synth \\(an imported policy, or a token\\)\\..*cdk-mirror-origin:cachePolicyMinTtl'));
   });
 
+  test('a maxObjectSize whose parts would take more than half the memory', () => {
+    const { stack } = mirrorStack({ maxObjectSize: Size.tebibytes(2) });
+    Annotations.fromStack(stack).hasWarning('/Stack/Mirror', Match.stringLikeRegexp(
+      '^maxObjectSize is 2199023255552 bytes, so an object of unknown length is uploaded in parts of 210 MiB .* holds 3 of them: 630 MiB of its 1024 MiB\\. ' +
+      'Raise memorySize or lower maxObjectSize\\. \\[ack: cdk-mirror-origin:partMemory\\]$'));
+    Annotations.fromStack(mirrorStack({ maxObjectSize: Size.tebibytes(2), memorySize: 2048 }).stack).hasNoWarning('*', Match.anyValue());
+    Annotations.fromStack(mirrorStack({ maxObjectSize: Size.gibibytes(100) }).stack).hasNoWarning('*', Match.anyValue());
+  });
+
   test('more forwardHeaders than CloudFront\'s default quota', () => {
     const forwardHeaders = Array.from({ length: 11 }, (_, i) => `x-h${i}`);
     Annotations.fromStack(mirrorStack({ forwardHeaders }).stack).hasWarning('/Stack/Mirror',

@@ -22,15 +22,12 @@ import {
   S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
+import { MAX_PARTS, partSizeFor, UPLOAD_QUEUE_SIZE } from '../config';
 import { toError } from './errors';
 import { collectYoungGarbage } from './memory';
 
-/** Smallest part S3 accepts (but the last). */
-export const MIN_PART_BYTES = 5 * 1024 * 1024;
-/** Most parts in one multipart upload. */
-export const MAX_PARTS = 10_000;
 /** Parts uploaded at the same time: two keep Lambda → S3 ahead of one origin connection, in 15 MiB of parts. */
-export const DEFAULT_QUEUE_SIZE = 2;
+export const DEFAULT_QUEUE_SIZE = UPLOAD_QUEUE_SIZE;
 
 /** How a store ended. */
 export type StoreOutcome = 'stored' | 'exists' | 'store-error';
@@ -72,11 +69,6 @@ export interface StoreTarget {
 export interface StoreRequest extends StoreTarget {
   /** The body; when it fails, the store fails and nothing is kept. */
   readonly body: Readable;
-}
-
-/** The part size for an object of at most `bytes`: 5 MiB, or more to stay within 10,000 parts. */
-export function partSizeFor(bytes: number): number {
-  return Math.max(MIN_PART_BYTES, Math.ceil(bytes / MAX_PARTS));
 }
 
 /**

@@ -9,7 +9,8 @@ import {
 } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { conditionalConflict, internalError, preconditionFailed } from './s3-errors';
-import { ObjectStore, partSizeFor, storedHeaders, storeObject, StoreRequest } from '../../src/handler/store';
+import { partSizeFor } from '../../src/config';
+import { ObjectStore, storedHeaders, storeObject, StoreRequest } from '../../src/handler/store';
 
 const MiB = 1024 * 1024;
 const s3Mock = mockClient(S3Client);
