@@ -139,7 +139,8 @@ async function main(): Promise<void> {
     handlerDir: options.handlerDir,
     s3DataDir,
   };
-  const agent = new http.Agent({ keepAlive: true });
+  // Idle connections closed before the servers' 5 s keepAliveTimeout (this also makes the agent honour their Keep-Alive hint).
+  const agent = new http.Agent({ keepAlive: true, timeout: 4_000 });
   const samples: Sample[] = [];
   const log = (text: string) => process.stderr.write(text);
   try {

@@ -52,9 +52,21 @@ export async function view(url: string, agent: http.Agent, startedAt = performan
   });
 }
 
-function get(url: string, agent: http.Agent): Promise<{ res: http.IncomingMessage }> {
+/**
+ * GETs `url`. A request that fails on a reused keep-alive connection before
+ * any response (the server closed it as it idled out) is sent once more on a
+ * new connection, as browsers do, so a reset never aborts a run.
+ */
+function get(url: string, agent: http.Agent, fresh = false): Promise<{ res: http.IncomingMessage }> {
   return new Promise((resolve, reject) => {
-    const req = http.get(url, { agent }, (res) => resolve({ res }));
-    req.on('error', reject);
+    let responded = false;
+    const req = http.get(url, { agent: fresh ? false : agent }, (res) => {
+      responded = true;
+      resolve({ res });
+    });
+    req.on('error', (err) => {
+      if (!responded && !fresh && req.reusedSocket) return resolve(get(url, agent, true));
+      reject(err);
+    });
   });
 }

@@ -11,8 +11,11 @@
  * CloudFront Functions stand-in (`test/support/cloudfront-function.ts`).
  *
  * Not modelled: caching (every request reaches an origin), compression,
- * HTTPS and the viewer protocol policy, custom error responses, retries,
- * other cache behaviours; viewer-response functions are refused at start.
+ * HTTPS and the viewer protocol policy, custom error responses, retries and
+ * connection attempts, other cache behaviours; viewer-response functions are
+ * refused at start. (A bodiless request whose pooled keep-alive connection the
+ * origin had just closed is resent once on a new one: that stale connection is
+ * the stand-in's own, not a second attempt at the origin.)
  */
 import { randomBytes } from 'node:crypto';
 import { EventEmitter, once } from 'node:events';
@@ -53,6 +56,8 @@ export interface CloudFrontRecord {
   readonly path: string;
   /** What the primary origin answered: a status, or the connection error. */
   readonly primary?: { readonly status?: number; readonly error?: string };
+  /** What the fallback origin answered, when the request failed over: a status, or the connection error or timeout. */
+  readonly fallback?: { readonly status?: number; readonly error?: string };
   /** Whether the request failed over to the fallback origin. */
   readonly failover: boolean;
   /** Which origin's response the viewer got (`cloudfront` for CloudFront's own errors). */
@@ -86,6 +91,14 @@ type InFlight = { -readonly [K in keyof Omit<CloudFrontRecord, 'completed' | 'vi
 };
 
 const FAILOVER_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+/** Safe methods (RFC 9110): a request the origin may get twice. */
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+/**
+ * Idle keep-alive connections to the origins are closed after this long: below
+ * Node's 5 s server keepAliveTimeout, and it makes the agent honour a shorter
+ * `Keep-Alive: timeout=N` hint (an agent without a timeout ignores it).
+ */
+const ORIGIN_IDLE_TIMEOUT_MS = 4_000;
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'proxy-authorization']);
 /** CloudFront rejects longer request URIs with 414. */
 const MAX_URI_BYTES = 8192;
@@ -103,7 +116,7 @@ export class LocalCloudFront extends EventEmitter {
   /** Running totals since start. */
   public readonly counters: CloudFrontCounters = { requests: 0, servedByPrimary: 0, failovers: 0, servedByCloudFront: 0 };
   private readonly server: http.Server;
-  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 256, timeout: ORIGIN_IDLE_TIMEOUT_MS });
   private readonly viewerRequest?: CloudFrontFunction;
 
   private constructor(private readonly options: LocalCloudFrontOptions) {
@@ -202,7 +215,13 @@ export class LocalCloudFront extends EventEmitter {
       this.counters.failovers++;
       // The viewer's body (if any) went to the primary; the fallback gets none.
       const { 'content-length': _length, ...withoutBody } = headers;
-      this.forward(dist.fallback!, undefined, req, res, path, query, withoutBody, cfId, record, originFailed);
+      this.forward(dist.fallback!, undefined, req, res, path, query, withoutBody, cfId, record, (error, timedOut) => {
+        record.fallback = { error };
+        originFailed(error, timedOut);
+      }, (status) => {
+        record.fallback = { status };
+        return false;
+      });
     };
     this.forward(dist.primary, req, req, res, path, query, headers, cfId, record, (error, timedOut) => {
       record.primary = { error };
@@ -222,7 +241,9 @@ export class LocalCloudFront extends EventEmitter {
   /**
    * Sends the request to `origin` and streams its answer to the viewer.
    * `onStatus` may claim the response (failover) by returning true; `onError`
-   * is called when no response came (connection error, timeout).
+   * is called when no response came (connection error, timeout). A request
+   * without a body that fails on a reused keep-alive connection before any
+   * response is sent once more on a new connection.
    */
   private forward(
     origin: OriginSpec,
@@ -242,70 +263,84 @@ export class LocalCloudFront extends EventEmitter {
     const readTimeoutMs = origin.readTimeoutSeconds * 1000;
     const originHeaders: http.OutgoingHttpHeaders = { ...headers, host: target.hostHeader ?? url.host };
     if (origin.signed && origin.kind !== 's3') Object.assign(originHeaders, fakeSigV4(originHeaders.host as string));
-    const outgoing = http.request({
-      host: url.hostname,
-      port: url.port,
-      method: req.method,
-      // Raw, never normalised: hostile paths must reach the origins exactly as sent.
-      path: `${target.pathPrefix ?? ''}${origin.originPath}${path}${query === undefined ? '' : `?${query}`}`,
-      headers: originHeaders,
-      agent: this.agent,
-    });
+    const sendsBody = body !== undefined && hasBody(body);
+    // Only a safe request whose (empty) body is not consumed by the first attempt can be sent twice.
+    const resendable = SAFE_METHODS.has(req.method ?? 'GET') && !sendsBody;
+    let outgoing: http.ClientRequest | undefined;
     let answered = false;
     let viewerGone = false;
     const fail = (error: string, timedOut: boolean) => {
       if (answered) return;
       answered = true;
-      outgoing.destroy();
+      outgoing?.destroy();
       // A viewer that went away is not failed over for: nothing would read the answer.
       if (!viewerGone) onError(error, timedOut);
     };
-    outgoing.setTimeout(readTimeoutMs, () => {
-      if (!answered) fail(`no response within ${origin.readTimeoutSeconds} s`, true);
-    });
-    outgoing.on('error', (err) => fail((err as NodeJS.ErrnoException).code ?? err.message, false));
     res.on('close', () => {
       if (res.writableFinished) return;
       viewerGone = true;
-      outgoing.destroy();
+      outgoing?.destroy();
     });
-    outgoing.on('response', (incoming) => {
-      answered = true;
-      const status = incoming.statusCode ?? 502;
-      if (onStatus(status)) {
-        incoming.resume();
-        return;
-      }
-      record.servedBy = origin.kind;
-      const responseHeaders: http.OutgoingHttpHeaders = {};
-      for (const [name, value] of Object.entries(incoming.headers)) {
-        if (!HOP_BY_HOP.has(name) && value !== undefined) responseHeaders[name] = value;
-      }
-      res.writeHead(status, this.responseHeaders(cfId, responseHeaders, 'Miss'));
-      // A body that stops short, or goes idle past the read timeout, cuts the viewer's connection: never a clean end.
-      const cut = () => {
-        if (res.writableFinished) return;
-        record.cut = true;
-        incoming.destroy();
-        res.destroy();
-      };
-      outgoing.setTimeout(readTimeoutMs, cut);
-      incoming.on('aborted', cut);
-      incoming.on('error', cut);
-      incoming.on('data', (chunk: Buffer) => {
-        record.bytes += chunk.length;
-        if (!res.write(chunk)) {
-          incoming.pause();
-          res.once('drain', () => incoming.resume());
+    const send = (fresh: boolean) => {
+      const attempt = http.request({
+        host: url.hostname,
+        port: url.port,
+        method: req.method,
+        // Raw, never normalised: hostile paths must reach the origins exactly as sent.
+        path: `${target.pathPrefix ?? ''}${origin.originPath}${path}${query === undefined ? '' : `?${query}`}`,
+        headers: originHeaders,
+        // The retry must not land on another idle socket the origin may be closing too.
+        agent: fresh ? false : this.agent,
+      });
+      outgoing = attempt;
+      attempt.setTimeout(readTimeoutMs, () => {
+        if (attempt === outgoing && !answered) fail(`no response within ${origin.readTimeoutSeconds} s`, true);
+      });
+      attempt.on('error', (err) => {
+        if (attempt !== outgoing) return;
+        // The origin closed the idle connection just as it was reused (its keepAliveTimeout): resend on a new one.
+        if (!answered && !viewerGone && !fresh && resendable && attempt.reusedSocket) return send(true);
+        fail((err as NodeJS.ErrnoException).code ?? err.message, false);
+      });
+      attempt.on('response', (incoming) => {
+        answered = true;
+        const status = incoming.statusCode ?? 502;
+        if (onStatus(status)) {
+          incoming.resume();
+          return;
         }
+        record.servedBy = origin.kind;
+        const responseHeaders: http.OutgoingHttpHeaders = {};
+        for (const [name, value] of Object.entries(incoming.headers)) {
+          if (!HOP_BY_HOP.has(name) && value !== undefined) responseHeaders[name] = value;
+        }
+        res.writeHead(status, this.responseHeaders(cfId, responseHeaders, 'Miss'));
+        // A body that stops short, or goes idle past the read timeout, cuts the viewer's connection: never a clean end.
+        const cut = () => {
+          if (res.writableFinished) return;
+          record.cut = true;
+          incoming.destroy();
+          res.destroy();
+        };
+        attempt.setTimeout(readTimeoutMs, cut);
+        incoming.on('aborted', cut);
+        incoming.on('error', cut);
+        incoming.on('data', (chunk: Buffer) => {
+          record.bytes += chunk.length;
+          if (!res.write(chunk)) {
+            incoming.pause();
+            res.once('drain', () => incoming.resume());
+          }
+        });
+        incoming.on('end', () => {
+          if (incoming.complete) res.end();
+          else cut();
+        });
       });
-      incoming.on('end', () => {
-        if (incoming.complete) res.end();
-        else cut();
-      });
-    });
-    if (body) body.pipe(outgoing);
-    else outgoing.end();
+      if (sendsBody) body.pipe(attempt);
+      else attempt.end();
+    };
+    send(false);
   }
 
   /** Runs the viewer-request function: the request to pass on, or the response it generated (503 if it failed). */
@@ -402,6 +437,12 @@ function viewerHeaders(req: http.IncomingMessage): Map<string, string> {
     headers.set(name, previous === undefined ? req.rawHeaders[i + 1] : `${previous}${name === 'cookie' ? '; ' : ', '}${req.rawHeaders[i + 1]}`);
   }
   return headers;
+}
+
+/** Whether the viewer's request carries a body (a length above 0, or chunked). */
+function hasBody(req: http.IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && Number(length) !== 0);
 }
 
 /** Path and query of a request target; absolute-form keeps only its path. Undefined if it is neither. */

@@ -5,7 +5,7 @@
  * logs every request: a miss fetched and stored, or a hit from the bucket.
  *
  *   npx projen local                                  # mirrors the built-in sample origin
- *   npx projen local --endpoint https://example.com   # mirrors any origin (MIRROR_ENDPOINT works too)
+ *   npx projen local --endpoint https://example.com   # mirrors any origin (LOCAL_MIRROR_ENDPOINT works too)
  *   npx projen local --port 9000 --no-bandwidth-cap
  */
 import { createHash } from 'node:crypto';
@@ -23,10 +23,12 @@ const ROOT = path.resolve(__dirname, '..');
 /** Git-ignored: the bucket's data (kept between runs) and the synthesized template. */
 const DATA_DIR = path.join(ROOT, '.local');
 const BUNDLE = path.join(ROOT, 'assets', 'handler', 'mirror.lambda', 'index.js');
+/** The origin to mirror when --endpoint is not given; named apart from the handler's own MIRROR_ENDPOINT (src/config.ts). */
+const ENDPOINT_VARIABLE = 'LOCAL_MIRROR_ENDPOINT';
 
 const USAGE = `Usage: npx projen local [--endpoint URL] [--port N] [--no-bandwidth-cap] [--verbose]
 
-  --endpoint URL       the origin to mirror (default: MIRROR_ENDPOINT, else a built-in sample origin)
+  --endpoint URL       the origin to mirror (default: ${ENDPOINT_VARIABLE}, else a built-in sample origin)
   --port N             the viewer port (default 8080; a free port if it is taken)
   --no-bandwidth-cap   do not cap streamed responses to ~2 MB/s after the first 6 MB, as Lambda does
   --verbose            also print the handler's own log lines
@@ -41,7 +43,7 @@ interface Args {
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  let endpoint = process.env.MIRROR_ENDPOINT || undefined;
+  let endpoint = process.env[ENDPOINT_VARIABLE] || undefined;
   let port = 8080;
   let portGiven = false;
   let bandwidthCap = true;

@@ -115,6 +115,8 @@ function joinRecords(mirror: LocalMirror): LocalMirror {
       orphanInvocations.delete(record.cfId);
       return emit(record, invocation.record);
     }
+    // No response from the function URL (connection failed, or CloudFront's read timeout): no invocation to wait for.
+    if (record.fallback?.error !== undefined) return emit(record);
     const timer = setTimeout(() => {
       waitingForInvocation.delete(record.cfId);
       emit(record);

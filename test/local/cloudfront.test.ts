@@ -193,6 +193,65 @@ test('a fallback body that stops short cuts the viewer\'s connection', async () 
   expect(await recorded).toMatchObject({ failover: true, servedBy: 'function-url', completed: false, viewerAborted: false });
 });
 
+/**
+ * An origin that closes a keep-alive connection exactly when it is reused: the
+ * second request on a socket destroys it before any response, as a server whose
+ * keepAliveTimeout fires just as the reused request goes out does.
+ */
+async function resettingOrigin(answer: (req: http.IncomingMessage, res: http.ServerResponse) => void) {
+  const requestsOnSocket = new WeakMap<object, number>();
+  const log: { url: string; reset: boolean }[] = [];
+  const origin = await recordingOrigin((req, res) => {
+    const n = (requestsOnSocket.get(req.socket) ?? 0) + 1;
+    requestsOnSocket.set(req.socket, n);
+    log.push({ url: req.url!, reset: n === 2 });
+    if (n === 2) req.socket.destroy();
+    else answer(req, res);
+  });
+  return { ...origin, log };
+}
+
+test('a reused connection the origin resets before answering is retried once on a new one: no failover, no 502', async () => {
+  const s3 = await resettingOrigin((req, res) => {
+    res.writeHead(req.url!.includes('hit') ? 200 : 404, { 'content-type': 'text/plain' }).end(`primary ${req.url}`);
+  });
+  const fn = await resettingOrigin((req, res) => res.writeHead(200, { 'content-type': 'text/plain' }).end(`fallback ${req.url}`));
+  const resetting = await distribution({}, { s3: s3.url, fn: fn.url });
+  others.push(resetting);
+  const recorded = new Promise<CloudFrontRecord[]>((resolve) => {
+    const records: CloudFrontRecord[] = [];
+    resetting.on('request', (record: CloudFrontRecord) => {
+      if (records.push(record) === 4) resolve(records);
+    });
+  });
+  try {
+    const replies = [];
+    // One after the other, so each request finds the previous one's connection idle in the pool.
+    for (const target of ['/hit-1', '/hit-2', '/miss-1', '/miss-2']) replies.push(await send(resetting.url, target));
+
+    expect(replies.map((r) => [r.status, r.body.toString()])).toEqual([
+      [200, 'primary /bucket/prefix/hit-1'],
+      [200, 'primary /bucket/prefix/hit-2'],
+      [200, 'fallback /miss-1'],
+      [200, 'fallback /miss-2'],
+    ]);
+    expect((await recorded).map((r) => [r.rawUrl, r.servedBy, r.failover])).toEqual([
+      ['/hit-1', 's3', false],
+      ['/hit-2', 's3', false],
+      ['/miss-1', 'function-url', true],
+      ['/miss-2', 'function-url', true],
+    ]);
+    // The resets did happen: /hit-2 on the primary's reused connection, /miss-2 on the fallback's; each sent again once.
+    expect(s3.log.filter((r) => r.url === '/bucket/prefix/hit-2')).toEqual([{ url: '/bucket/prefix/hit-2', reset: true }, { url: '/bucket/prefix/hit-2', reset: false }]);
+    expect(fn.log.filter((r) => r.url === '/miss-2')).toEqual([{ url: '/miss-2', reset: true }, { url: '/miss-2', reset: false }]);
+  } finally {
+    for (const origin of [s3, fn]) {
+      origin.server.closeAllConnections();
+      origin.server.close();
+    }
+  }
+});
+
 const VIEWER_REQUEST = `function handler(event) {
   var request = event.request;
   if (request.uri === '/deny') return { statusCode: 400, statusDescription: 'Bad Request', headers: { 'x-denied': { value: 'yes' } } };

@@ -167,14 +167,22 @@ test('a caller that goes away does not stop the function, nor its container', as
 });
 
 test('streamed responses stop at 200 MB; buffered ones above 6 MB are a 502', async () => {
+  // Uncapped: at ~2 MB/s, 200 MB would take minutes.
   const uncapped = await start({ bandwidthCap: false });
   const huge = await send(uncapped.url, '/bytes/210000000');
   expect(huge.status).toBe(200);
   expect(huge.complete).toBe(false);
+  // Cut at the limit, not before (a few buffered chunks may be lost with the connection).
+  expect(huge.body.length).toBeGreaterThan(190_000_000);
   expect(huge.body.length).toBeLessThanOrEqual(200_000_000);
 
   const buffered = await start({ invokeMode: 'BUFFERED' });
   expect((await send(buffered.url, '/bytes/7000000')).status).toBe(502);
+  const underLimit = await send(buffered.url, '/bytes/6000000');
+  expect(underLimit.status).toBe(200);
+  expect(underLimit.complete).toBe(true);
+  expect(underLimit.headers['content-length']).toBe('6000000');
+  expect(sha256(underLimit.body)).toBe(sha256(expectedBytes(6_000_000)));
   const small = await send(buffered.url, '/bytes/1000');
   expect(small.status).toBe(200);
   expect(small.headers['content-length']).toBe('1000');

@@ -189,3 +189,17 @@ test('methods other than GET, HEAD and OPTIONS are refused by CloudFront, the fu
     expect(record.invocation).toBeUndefined();
   }
 });
+
+test('a function URL that cannot be reached: CloudFront answers 502 and the request is reported at once', async () => {
+  const unreachable = await startLocalMirror({ spec: setup.mirror.spec });
+  try {
+    await unreachable.functionUrl.close();
+    // Without an answer from the function URL there is no invocation to wait for (not the function's timeout).
+    const { reply, record } = await sendAndSettle(unreachable, '/css/unreachable.css');
+    expect(reply.status).toBe(502);
+    expect(record.cloudFront).toMatchObject({ failover: true, servedBy: 'cloudfront', fallback: { error: 'ECONNREFUSED' } });
+    expect(record.invocation).toBeUndefined();
+  } finally {
+    await unreachable.close();
+  }
+});
