@@ -260,7 +260,7 @@ export function headerValueProblem(name: string, value: string): string | undefi
 }
 
 /** Viewer headers that are never passed on to the origin: the viewer's credentials, and AWS's own. */
-export function isForbiddenForwardHeader(name: string): boolean {
+function isForbiddenForwardHeader(name: string): boolean {
   const lower = name.toLowerCase();
   return lower === 'authorization' || lower === 'cookie' || lower.startsWith('x-amz-');
 }

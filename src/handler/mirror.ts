@@ -221,16 +221,14 @@ async function transfer(
     const head: Buffer[] = [];
     let length = declared;
     if (length === undefined && !headOnly) {
-      let buffered = 0;
-      while (buffered <= threshold) {
+      while (bytes <= threshold) {
         const next = await source.next();
         if (next.done) {
-          length = buffered;
+          length = bytes;
           break;
         }
         head.push(next.value);
-        buffered += next.value.length;
-        bytes = buffered;
+        bytes += next.value.length;
       }
     }
     const streaming = !headOnly && length !== undefined && length <= threshold;

@@ -9,7 +9,7 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { pipeline, Readable, Transform, TransformCallback } from 'node:stream';
-import { isForbiddenForwardHeader, originRequestHeaderProblem } from '../config';
+import { forwardHeaderProblem, originHeaderNameProblem } from '../config';
 import { isSameOrigin } from './origin-url';
 
 /** Most redirects followed for one object. */
@@ -85,11 +85,11 @@ export function originRequestHeaders(
   const headers: Record<string, string> = { 'user-agent': USER_AGENT };
   for (const name of forwardHeaders.map((n) => n.toLowerCase())) {
     const value = viewerHeaders[name];
-    if (value !== undefined && !isForbiddenForwardHeader(name) && !originRequestHeaderProblem(name)) headers[name] = value;
+    if (value !== undefined && !forwardHeaderProblem(name)) headers[name] = value;
   }
   for (const [name, value] of Object.entries(originHeaders)) {
     const lower = name.toLowerCase();
-    if (!originRequestHeaderProblem(lower)) headers[lower] = value;
+    if (!originHeaderNameProblem(lower)) headers[lower] = value;
   }
   // Anything else would be stored compressed for viewers that never asked for it.
   headers['accept-encoding'] = 'identity';
