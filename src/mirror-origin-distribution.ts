@@ -65,7 +65,8 @@ export interface MirrorOriginDistributionProps {
   readonly maxTtl?: Duration;
 
   /**
-   * The cache policy of the default behaviour. Its minimum TTL should be 0; it cannot be combined with the TTL props.
+   * The cache policy of the default behaviour. Its minimum TTL should be 0 (a warning says when it is not, or cannot be
+   * known at synth); it cannot be combined with the TTL props.
    * @default - a policy built from minTtl, defaultTtl and maxTtl: query strings, cookies and headers out of the
    * cache key, gzip and brotli on
    */
@@ -467,8 +468,22 @@ export class MirrorOriginDistribution extends Construct {
   }
 }
 
-/** The minimum TTL of a cache policy defined in the app, or undefined when it cannot be known at synth. */
+/**
+ * Minimum TTLs of CloudFront's managed cache policies, by ID, as the CloudFront Developer Guide lists them
+ * ("Use managed cache policies"). A managed policy not listed here cannot be checked.
+ */
+const MANAGED_CACHE_POLICY_MIN_TTL_SECONDS: ReadonlyMap<string, number> = new Map([
+  ['658327ea-f89d-4fab-a63d-7e88639e58f6', 1], // CachingOptimized
+  ['b2884449-e4de-46a7-ac36-70bc7f1ddd6d', 1], // CachingOptimizedForUncompressedObjects
+  ['4135ea2d-6df8-44a3-9df3-4b5a84be39ad', 0], // CachingDisabled
+  ['08627262-05a9-4f76-9ded-b50ca2e3a84f', 0], // Elemental-MediaPackage
+  ['2e54312d-136d-493c-8eb9-b001f22f67d2', 2], // Amplify
+]);
+
+/** The minimum TTL of a managed cache policy or one defined in the app, or undefined when it cannot be known at synth. */
 function minTtlSecondsOf(policy: cloudfront.ICachePolicy): number | undefined {
+  const managed = MANAGED_CACHE_POLICY_MIN_TTL_SECONDS.get(policy.cachePolicyId);
+  if (managed !== undefined) return managed;
   const resource = Construct.isConstruct(policy) ? policy.node.defaultChild : undefined;
   if (!(resource instanceof cloudfront.CfnCachePolicy)) return undefined;
   const config = Stack.of(resource).resolve(resource.cachePolicyConfig);

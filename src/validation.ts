@@ -70,7 +70,7 @@ export const WARNINGS = {
     'streamThreshold (a redirect to the same URL that loops while cached) and its no-store error answers. Keep minTtl at 0.',
   cachePolicyMinTtl: (seconds: number | undefined): string =>
     (seconds === undefined
-      ? 'The minimum TTL of cachePolicy cannot be checked at synth (an imported policy, or a token).'
+      ? 'The minimum TTL of cachePolicy cannot be checked at synth (an imported policy that is not a known managed one, or a token).'
       : `cachePolicy has a minimum TTL of ${seconds} s.`) +
     ' With a minimum TTL above 0 CloudFront caches the handler\'s redirect for objects above streamThreshold ' +
     '(a redirect to the same URL that loops while cached) and its no-store error answers. Use a policy with a minimum TTL of 0.',

@@ -167,9 +167,21 @@ describe('a minimum TTL above 0 is a warning, not an error', () => {
   });
 
   test('an imported cache policy cannot be checked: a warning says so', () => {
-    const { stack } = mirrorStack({ cachePolicy: cloudfront.CachePolicy.CACHING_OPTIMIZED });
-    Annotations.fromStack(stack).hasWarning('/Stack/Mirror',
-      Match.stringLikeRegexp('^The minimum TTL of cachePolicy cannot be checked at synth \\(an imported policy, or a token\\)\\..*cdk-mirror-origin:cachePolicyMinTtl'));
+    const { stack } = mirrorStack((s) => ({ cachePolicy: cloudfront.CachePolicy.fromCachePolicyId(s, 'Imported', 'a-policy-of-my-own') }));
+    Annotations.fromStack(stack).hasWarning('/Stack/Mirror', Match.stringLikeRegexp(
+      '^The minimum TTL of cachePolicy cannot be checked at synth \\(an imported policy that is not a known managed one, or a token\\)\\..*cdk-mirror-origin:cachePolicyMinTtl'));
+  });
+
+  test('managed cache policies: their documented minimum TTL is checked', () => {
+    const optimized = mirrorStack({ cachePolicy: cloudfront.CachePolicy.CACHING_OPTIMIZED }).stack;
+    Annotations.fromStack(optimized).hasWarning('/Stack/Mirror',
+      Match.stringLikeRegexp('^cachePolicy has a minimum TTL of 1 s\\..*\\[ack: cdk-mirror-origin:cachePolicyMinTtl\\]$'));
+    const amplify = mirrorStack({ cachePolicy: cloudfront.CachePolicy.AMPLIFY }).stack;
+    Annotations.fromStack(amplify).hasWarning('/Stack/Mirror', Match.stringLikeRegexp('^cachePolicy has a minimum TTL of 2 s\\.'));
+    Annotations.fromStack(mirrorStack({ cachePolicy: cloudfront.CachePolicy.CACHING_DISABLED }).stack).hasNoWarning('*', Match.anyValue());
+    // A managed policy whose minimum TTL this library does not know still gets the "cannot be checked" warning.
+    const unknown = mirrorStack({ cachePolicy: cloudfront.CachePolicy.USE_ORIGIN_CACHE_CONTROL_HEADERS }).stack;
+    Annotations.fromStack(unknown).hasWarning('/Stack/Mirror', Match.stringLikeRegexp('^The minimum TTL of cachePolicy cannot be checked'));
   });
 
   test('a maxObjectSize whose parts would take more than half the memory', () => {
