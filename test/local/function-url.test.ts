@@ -167,8 +167,9 @@ test('a caller that goes away does not stop the function, nor its container', as
 });
 
 test('streamed responses stop at 200 MB; buffered ones above 6 MB are a 502', async () => {
-  // Uncapped: at ~2 MB/s, 200 MB would take minutes.
-  const uncapped = await start({ bandwidthCap: false });
+  // Uncapped: at ~2 MB/s, 200 MB would take minutes. A timeout far beyond the test's time: only the size limit may cut
+  // the body, however busy the machine (with the usual 5 s, a slow run was cut by the timeout instead).
+  const uncapped = await start({ bandwidthCap: false, timeoutSeconds: 600 });
   const huge = await send(uncapped.url, '/bytes/210000000');
   expect(huge.status).toBe(200);
   expect(huge.complete).toBe(false);
