@@ -77,10 +77,13 @@ export function createMirrorHandler(deps: MirrorDependencies): MirrorHandler {
     const method = (event.requestContext?.http?.method ?? 'GET').toUpperCase();
     const base = { requestId: context?.awsRequestId ?? event.requestContext?.requestId, method };
     let line: Omit<LogLine, 'totalMs'>;
+    // One deadline for the whole request: the origin's answer (redirects included) and the store.
+    const deadline = new AbortController();
+    const remainingMs = typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : undefined;
+    const timer = remainingMs === undefined ? undefined : setTimeout(() => deadline.abort(new DeadlineError()), deadlineAfter(remainingMs));
     try {
-      const remainingMs = typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : undefined;
-      const deadlineAt = remainingMs === undefined ? undefined : Date.now() + deadlineAfter(remainingMs);
-      line = { ...base, ...(await mirrorRequest({ event, method, viewer, config, s3, endpoint, transport: deps.transport, clock, deadlineAt })) };
+      const scope = { event, method, viewer, config, s3, endpoint, transport: deps.transport, clock, deadline: deadline.signal };
+      line = { ...base, ...(await mirrorRequest(scope)) };
     } catch (err) {
       // A bug, not a request outcome: answer 500 if nothing went out yet, otherwise break the response.
       const error = errorMessage(err);
@@ -88,6 +91,7 @@ export function createMirrorHandler(deps: MirrorDependencies): MirrorHandler {
       else if (!viewer.gone) viewer.answer({ status: 500, cacheControl: NO_STORE, outcome: 'internal-error', message: 'Internal error' });
       line = { ...base, outcome: 'internal-error', status: viewer.status ?? 500, bytes: 0, error, aborted: viewer.aborted || undefined };
     }
+    clearTimeout(timer);
     await viewer.whenSettled();
     logger({ ...line, totalMs: Math.round(clock() - started) });
     // The runtime answers a rejection with error trailers, which break the viewer's response.
@@ -104,8 +108,8 @@ interface RequestScope {
   readonly endpoint: URL;
   readonly transport?: OriginTransport;
   readonly clock: () => number;
-  /** When (`Date.now()`) the store must give up, so that it ends before Lambda stops the function (unknown outside Lambda). */
-  readonly deadlineAt?: number;
+  /** Aborts with a `DeadlineError` when the request must give up, so that it ends before Lambda stops the function. */
+  readonly deadline: AbortSignal;
 }
 
 type RequestLog = Omit<LogLine, 'totalMs' | 'requestId' | 'method'>;
@@ -151,12 +155,15 @@ async function mirrorRequest(scope: RequestScope): Promise<RequestLog> {
       headersTimeoutMs: config.originResponseTimeoutMs,
       bodyTimeoutMs: config.originIdleTimeoutMs,
       transport: scope.transport,
+      signal: scope.deadline,
     });
   } catch (err) {
-    const answer = isTimeoutError(err) ? gatewayTimeout('The origin did not answer in time') : badGateway('origin-error', 'The origin could not be reached');
+    const failure = scope.deadline.aborted ? toError(scope.deadline.reason) : err;
+    const answer = failure instanceof DeadlineError ? deadlineExpired()
+      : isTimeoutError(failure) ? gatewayTimeout('The origin did not answer in time') : badGateway('origin-error', 'The origin could not be reached');
     viewer.answer(answer, { headOnly });
     const originMs = elapsed(scope, fetchStarted);
-    return { key: key.key, outcome: answer.outcome, status: answer.status, bytes: 0, originMs, error: errorMessage(err) };
+    return { key: key.key, outcome: answer.outcome, status: answer.status, bytes: 0, originMs, error: errorMessage(failure) };
   }
   const originLog = { key: key.key, originStatus: origin.status, redirects: origin.redirects || undefined, originMs: elapsed(scope, fetchStarted) };
 
@@ -205,12 +212,15 @@ async function transfer(
   let store: ObjectStore | undefined;
   let bytes = 0;
   // Stop before Lambda does: an upload cut off by the platform is neither completed nor aborted, and not logged.
-  let expired: DeadlineError | undefined;
-  const deadline = scope.deadlineAt === undefined ? undefined : setTimeout(() => {
-    expired = new DeadlineError();
-    guard.destroy(expired);
-    store?.interrupt(expired);
-  }, Math.max(0, scope.deadlineAt - Date.now()));
+  const { deadline } = scope;
+  const expired = (): Error => toError(deadline.reason);
+  const onDeadline = (): void => {
+    guard.destroy(expired());
+    store?.interrupt(expired());
+  };
+  deadline.addEventListener('abort', onDeadline, { once: true });
+  const stopDeadline = (): void => deadline.removeEventListener('abort', onDeadline);
+  if (deadline.aborted) onDeadline();
 
   const finish = (outcome: Outcome, status: number, error?: string): RequestLog => ({
     outcome, status, bytes, error, aborted: viewer.aborted || undefined, droppedHeaders: dropped.length > 0 ? dropped : undefined,
@@ -249,14 +259,14 @@ async function transfer(
       const wait = deliver(next.value);
       if (wait) await wait;
     }
-    if (expired) throw expired;
+    if (deadline.aborted) throw expired();
 
     // The viewer has every byte, checked against Content-Length: a failed store must not break its answer.
     if (streaming) viewer.end();
     // Only now, after the guard checked the length, may the store complete.
     const result = await writer.end();
-    clearTimeout(deadline);
-    if (result.outcome === 'store-error' && expired) throw expired;
+    stopDeadline();
+    if (result.outcome === 'store-error' && deadline.aborted) throw expired();
     if (result.outcome === 'store-error') {
       guard.destroy();
       if (streaming) return finish('store-error', 200, errorMessage(result.error));
@@ -277,7 +287,7 @@ async function transfer(
     return finish(result.outcome, 302);
   } catch (err) {
     // The origin failed (connection, timeout, wrong length) or time ran out before the end: the store is aborted, nothing is kept.
-    clearTimeout(deadline);
+    stopDeadline();
     const error = toError(err);
     guard.destroy();
     if (store) await store.abort(error);
@@ -290,13 +300,16 @@ async function transfer(
 
 /** The viewer's answer for an origin body that failed. */
 function originFailure(err: Error): Answer {
-  if (err instanceof DeadlineError) {
-    return { status: 504, cacheControl: NO_STORE, outcome: 'deadline', message: 'The object could not be stored in the time this function has' };
-  }
+  if (err instanceof DeadlineError) return deadlineExpired();
   if (err instanceof BodyLengthError) {
     return err.problem === 'too-large' ? badGateway('too-large', 'The object is larger than this mirror takes') : badGateway('origin-error', 'The origin sent an incomplete object');
   }
   return isTimeoutError(err) ? gatewayTimeout('The origin stopped sending the object') : badGateway('origin-error', 'The origin failed while sending the object');
+}
+
+/** The viewer's answer when the function's time ran out. */
+function deadlineExpired(): Answer {
+  return { status: 504, cacheControl: NO_STORE, outcome: 'deadline', message: 'The object could not be stored in the time this function has' };
 }
 
 /** The viewer's headers for the object. */

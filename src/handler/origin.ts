@@ -10,6 +10,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import { pipeline, Readable, Transform, TransformCallback } from 'node:stream';
 import { forwardHeaderProblem, originHeaderNameProblem } from '../config';
+import { toError } from './errors';
 import { isSameOrigin } from './origin-url';
 
 /** Most redirects followed for one object. */
@@ -43,8 +44,13 @@ export interface RawOriginResponse {
   readonly body: Readable;
 }
 
-/** Sends one GET; rejects on a connection failure or when no response headers came within `headersTimeoutMs`. */
-export type OriginTransport = (url: URL, headers: Readonly<Record<string, string>>, headersTimeoutMs: number) => Promise<RawOriginResponse>;
+/**
+ * Sends one GET; rejects on a connection failure, when no response headers came within `headersTimeoutMs`, or when
+ * `signal` aborts first.
+ */
+export type OriginTransport = (
+  url: URL, headers: Readonly<Record<string, string>>, headersTimeoutMs: number, signal?: AbortSignal,
+) => Promise<RawOriginResponse>;
 
 /** One request for an object at the origin. */
 export interface OriginRequest {
@@ -64,6 +70,8 @@ export interface OriginRequest {
   readonly bodyTimeoutMs: number;
   /** How requests are sent (default: `node:http(s)`). */
   readonly transport?: OriginTransport;
+  /** Stops the wait for an answer, redirects included (the function's time running out). */
+  readonly signal?: AbortSignal;
 }
 
 /** The origin's final answer (a redirect is final when it was not followed). */
@@ -106,7 +114,8 @@ export async function fetchOrigin(req: OriginRequest): Promise<OriginResponse> {
   const transport = req.transport ?? nodeTransport;
   let url = req.url;
   for (let redirects = 0; ; redirects++) {
-    const response = await transport(url, headers, req.headersTimeoutMs);
+    req.signal?.throwIfAborted();
+    const response = await transport(url, headers, req.headersTimeoutMs, req.signal);
     const body = new IdleTimeout(req.bodyTimeoutMs);
     // pipeline() fails the returned body when the response fails (reset, cut before Content-Length) and the other way round.
     pipeline(response.body, body, () => undefined);
@@ -121,17 +130,23 @@ export async function fetchOrigin(req: OriginRequest): Promise<OriginResponse> {
 }
 
 /** Sends a GET with `node:http(s)` on a connection of its own (a socket kept across a frozen Lambda container goes stale). */
-export const nodeTransport: OriginTransport = (url, headers, headersTimeoutMs) => new Promise((resolve, reject) => {
+export const nodeTransport: OriginTransport = (url, headers, headersTimeoutMs, signal) => new Promise((resolve, reject) => {
+  // The signal only matters until the headers: after them the caller stops the body itself.
   const request = (url.protocol === 'https:' ? https : http).request(url, { method: 'GET', headers, agent: false });
+  const onAbort = () => request.destroy(toError(signal?.reason));
+  signal?.addEventListener('abort', onAbort, { once: true });
+  if (signal?.aborted) onAbort();
   // One timer from the start covers DNS, connect, TLS and the wait for headers.
   const timer = setTimeout(() => request.destroy(new OriginTimeoutError('headers', headersTimeoutMs)), headersTimeoutMs);
   request.on('response', (response) => {
     clearTimeout(timer);
+    signal?.removeEventListener('abort', onAbort);
     resolve({ status: response.statusCode ?? 0, headers: response.headers, body: response });
   });
   // Errors after the headers reach the response body; this listener keeps them from going unhandled.
   request.on('error', (err) => {
     clearTimeout(timer);
+    signal?.removeEventListener('abort', onAbort);
     reject(err);
   });
   request.end();

@@ -533,6 +533,17 @@ describe('the function\'s own time', () => {
     expect(logs.last()).toMatchObject({ outcome: 'deadline', status: 504, bytes: 11 * MiB, error: expect.stringMatching(/^DeadlineError: /) });
   });
 
+  test('an origin still not answering when time runs out: 504 at the deadline, not at the origin\'s response timeout', async () => {
+    // The handler's originResponseTimeoutMs is 30 s: only the function's own deadline (2 s) can end this.
+    serve('/deadline/no-headers.bin', { fault: { kind: 'hang-before-headers' } });
+    const result = await invoke(handler, { rawPath: '/deadline/no-headers.bin' }, { timeoutMs });
+    expectClean(result);
+    expect(result.status).toBe(504);
+    expect(result.headers['cache-control']).toBe('no-store');
+    await expectNothingStored('deadline/no-headers.bin');
+    expect(logs.last()).toMatchObject({ outcome: 'deadline', status: 504, bytes: 0, error: expect.stringMatching(/^DeadlineError: /) });
+  });
+
   test('a small object still streaming when time runs out: the response is aborted, nothing stored', async () => {
     serve('/deadline/small.bin', { body: { size: 600 * KiB }, fault: { kind: 'stall', afterBytes: 200 * KiB } });
     const result = await invoke(handler, { rawPath: '/deadline/small.bin' }, { timeoutMs });
