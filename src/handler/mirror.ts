@@ -251,7 +251,8 @@ async function transfer(
       // Only S3 holds the origin back: the viewer's writes never wait.
       return writer.write(chunk);
     };
-    for (const chunk of head) await deliver(chunk);
+    // Let go of each read-ahead chunk once delivered: the store has copied it, and the viewer's stream holds its own.
+    for (let chunk = head.shift(); chunk; chunk = head.shift()) await deliver(chunk);
     for (let next = await source.next(); !next.done; next = await source.next()) {
       bytes += next.value.length;
       // A large object is only worth fetching while it can still be stored.
