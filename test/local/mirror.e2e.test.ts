@@ -127,35 +127,10 @@ test('an origin that cuts the body leaves nothing stored; the next request succe
   expect(sha256((await storedObject(setup, '/flaky.bin'))!.body)).toBe(sha256(body));
 });
 
-describe('"/" never returns a bucket listing', () => {
-  const roots = ['/', '/?list-type=2', '/?prefix=', '//', '/?delimiter=/'];
-  const listing = /ListBucketResult|<Contents>|<Key>/;
-
-  test('without an index.html at the origin', async () => {
-    for (const root of roots) {
-      const { reply } = await sendAndSettle(setup.mirror, root);
-      expect(reply.body.toString('utf8')).not.toMatch(listing);
-      expect(reply.status).not.toBe(200);
-    }
-  });
-
-  test('with an index.html at the origin', async () => {
-    origin.route('/base/index.html', { body: '<h1>home</h1>', headers: { 'content-type': 'text/html' } });
-    for (const root of roots) {
-      const { reply } = await sendAndSettle(setup.mirror, root);
-      expect(reply.body.toString('utf8')).not.toMatch(listing);
-    }
-    const { reply, record } = await sendAndSettle(setup.mirror, '/');
-    expect(record.cloudFront.servedBy).toBe('s3');
-    expect(reply.body.toString()).toBe('<h1>home</h1>');
-    expect((await storedObject(setup, '/index.html'))?.contentType).toBe('text/html');
-  });
-});
-
-test('hostile paths sent raw never reach another host, nor list the bucket', async () => {
+/** Request targets that try to reach another host or list the bucket: the handler's own lists (its unit and integration tests use them too), then what only CloudFront sees. */
+function hostileTargets(): string[] {
   const host = `127.0.0.1:${(foreign.address() as AddressInfo).port}`;
-  // The handler's own lists (its unit and integration tests use them too), then what only CloudFront sees.
-  const targets = [
+  return [
     ...urlLookingPaths(host).map(([raw]) => raw),
     ...REJECTED_PATHS.map(([, raw]) => raw),
     `///${host}/x`,
@@ -170,6 +145,74 @@ test('hostile paths sent raw never reach another host, nor list the bucket', asy
     `http://${host}/x`,
     `//${host}/x?list-type=2`,
   ];
+}
+
+describe('"/" never returns a bucket listing', () => {
+  // Without a keyPrefix "/" reaches S3 as a request for the bucket itself (with one, it asks for the key "mirror/"):
+  // only defaultRootObject stands between it and a listing.
+  const roots = ['/', '/?list-type=2', '/?prefix=', '//', '/?delimiter=/'];
+  const listing = /ListBucketResult|<Contents>|<Key>/;
+  let plain: Setup;
+  let disposePlain: (() => void) | undefined;
+
+  beforeAll(async () => {
+    const synthesized = synthesizeForTest((stack) => new MirrorOriginDistribution(stack, 'Mirror', { endpoint: `${origin.url}/base` }));
+    disposePlain = synthesized.dispose;
+    plain = { mirror: await startLocalMirror({ spec: synthesized.spec }), origin, originBase: '/base', keyPrefix: '' };
+    expect(plain.mirror.spec.distribution.primary).toMatchObject({ kind: 's3', originPath: '' });
+    // A key in the bucket, so that a listing would have something to show.
+    origin.route('/base/listed.txt', { body: 'listed', headers: { 'content-type': 'text/plain' } });
+    await expectMissThenHit(plain, '/listed.txt', Buffer.from('listed'), 'text/plain');
+  });
+
+  afterAll(async () => {
+    await plain?.mirror.close();
+    disposePlain?.();
+  });
+
+  test('the check sees a listing where there is one: the same mirror without defaultRootObject lists the bucket', async () => {
+    const spec = plain.mirror.spec;
+    const bare = await startLocalMirror({ spec: { ...spec, distribution: { ...spec.distribution, defaultRootObject: undefined } } });
+    try {
+      const { reply } = await sendAndSettle(bare, '/');
+      expect(reply.body.toString('utf8')).toMatch(listing);
+    } finally {
+      await bare.close();
+    }
+  });
+
+  test('without an index.html at the origin', async () => {
+    for (const root of roots) {
+      const { reply } = await sendAndSettle(plain.mirror, root);
+      expect(reply.body.toString('utf8')).not.toMatch(listing);
+      expect(reply.status).not.toBe(200);
+    }
+  });
+
+  test('hostile paths sent raw do not list the bucket either', async () => {
+    for (const target of hostileTargets()) {
+      const { status, text } = await sendRaw(plain.mirror.cloudFront.port, target);
+      expect(status).toBeDefined();
+      expect(text).not.toMatch(listing);
+    }
+    expect(foreignRequests).toEqual([]);
+  });
+
+  test('with an index.html at the origin', async () => {
+    origin.route('/base/index.html', { body: '<h1>home</h1>', headers: { 'content-type': 'text/html' } });
+    for (const root of roots) {
+      const { reply } = await sendAndSettle(plain.mirror, root);
+      expect(reply.body.toString('utf8')).not.toMatch(listing);
+    }
+    const { reply, record } = await sendAndSettle(plain.mirror, '/');
+    expect(record.cloudFront.servedBy).toBe('s3');
+    expect(reply.body.toString()).toBe('<h1>home</h1>');
+    expect((await storedObject(plain, '/index.html'))?.contentType).toBe('text/html');
+  });
+});
+
+test('hostile paths sent raw never reach another host, nor list the bucket', async () => {
+  const targets = hostileTargets();
   for (const target of targets) {
     // Over a plain socket: nothing between the test and CloudFront may normalise the target.
     const { status, text } = await sendRaw(setup.mirror.cloudFront.port, target);
