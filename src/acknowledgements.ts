@@ -36,8 +36,8 @@ export function acknowledgeNagFindings(mirror: MirrorOriginDistribution, context
 
   const objects = mirror.bucket.arnForObjects(`${context.keyPrefix}*`);
   acknowledge(mirror.node.tryFindChild('HandlerRole'), `AwsSolutions-IAM5[Resource::${flattenForNag(Stack.of(mirror).resolve(objects))}]`,
-    'The handler stores objects whose keys are only known when a viewer asks for them; it may only put (and abort ' +
-    'its own multipart uploads) under the key prefix, never read, list or delete.');
+    'The handler stores objects whose keys are only known when a viewer asks for them; it may only put objects and ' +
+    'abort multipart uploads under the key prefix, never read, list or delete.');
 
   const distribution = mirror.distribution;
   if (!props.geoRestriction) {

@@ -15,7 +15,7 @@ import {
   PROP_DEFAULTS,
   WARNINGS,
   WARNING_IDS,
-  partMemoryWarning,
+  memoryWarning,
   propsProblems,
   validationError,
   variantFunctionTooLarge,
@@ -110,7 +110,8 @@ export interface MirrorOriginDistributionProps {
 
   /**
    * Objects larger than this (by Content-Length) are stored first and then answered with a redirect to the
-   * same URL, since Lambda streams to viewers slowly past 6 MB. From 0 to 200 MB.
+   * same URL, since Lambda streams to viewers slowly past 6 MB. From 0 to 200 MB. A streamed object can wait in
+   * memory for a slow viewer: the construct warns when this and the upload parts take more than half of memorySize.
    * @default Size.mebibytes(6)
    */
   readonly streamThreshold?: Size;
@@ -118,7 +119,7 @@ export interface MirrorOriginDistributionProps {
   /**
    * Objects larger than this are refused and never stored. From 1 byte to 5 TiB. An object of unknown length is
    * uploaded in parts of maxObjectSize / 10,000 (at least 5 MiB), three held in memory at once: the construct warns
-   * when they would take more than half of memorySize.
+   * when they and streamThreshold take more than half of memorySize.
    * @default Size.gibibytes(5)
    */
   readonly maxObjectSize?: Size;
@@ -169,7 +170,7 @@ export interface MirrorOriginDistributionProps {
   readonly defaultRootObject?: string;
 
   /**
-   * Alternative domain names of the distribution. They need `certificate`.
+   * Alternative domain names of the distribution. They need `certificate` (synth fails without it).
    * @default - only the distribution's *.cloudfront.net name
    */
   readonly domainNames?: string[];
@@ -353,8 +354,9 @@ export class MirrorOriginDistribution extends Construct {
     Annotations.of(this.distribution).acknowledgeWarning('@aws-cdk/aws-cloudfront-origins:listBucketSecurityRisk',
       'defaultRootObject is always set, so "/" never lists the bucket');
     this.warnAboutMinTtl(props);
-    const partMemory = partMemoryWarning(props.maxObjectSize ?? PROP_DEFAULTS.maxObjectSize, props.memorySize ?? PROP_DEFAULTS.memorySize);
-    if (partMemory) Annotations.of(this).addWarningV2(WARNING_IDS.partMemory, partMemory);
+    const memory = memoryWarning(props.streamThreshold ?? PROP_DEFAULTS.streamThreshold, props.maxObjectSize ?? PROP_DEFAULTS.maxObjectSize,
+      props.memorySize ?? PROP_DEFAULTS.memorySize);
+    if (memory) Annotations.of(this).addWarningV2(WARNING_IDS.memory, memory);
     const forwardHeaderCount = props.forwardHeaders?.length ?? 0;
     if (forwardHeaderCount > ORIGIN_REQUEST_POLICY_HEADER_QUOTA) {
       Annotations.of(this).addWarningV2(WARNING_IDS.forwardHeadersQuota, WARNINGS.forwardHeadersQuota(forwardHeaderCount));

@@ -57,7 +57,7 @@ export const WARNING_IDS = {
   minTtl: 'cdk-mirror-origin:minTtl',
   cachePolicyMinTtl: 'cdk-mirror-origin:cachePolicyMinTtl',
   forwardHeadersQuota: 'cdk-mirror-origin:forwardHeadersQuota',
-  partMemory: 'cdk-mirror-origin:partMemory',
+  memory: 'cdk-mirror-origin:memory',
 } as const;
 
 /** CloudFront's default quota of headers in one origin request policy. */
@@ -74,10 +74,12 @@ export const WARNINGS = {
       : `cachePolicy has a minimum TTL of ${seconds} s.`) +
     ' With a minimum TTL above 0 CloudFront caches the handler\'s redirect for objects above streamThreshold ' +
     '(a redirect to the same URL that loops while cached) and its no-store error answers. Use a policy with a minimum TTL of 0.',
-  partMemory: (maxObjectBytes: number, partBytes: number, memoryMiB: number): string =>
-    `maxObjectSize is ${maxObjectBytes} bytes, so an object of unknown length is uploaded in parts of ${mib(partBytes)} MiB ` +
-    `(S3 takes at most ${MAX_PARTS} parts), and the handler holds ${UPLOAD_QUEUE_SIZE + 1} of them: ${mib((UPLOAD_QUEUE_SIZE + 1) * partBytes)} MiB ` +
-    `of its ${memoryMiB} MiB. Raise memorySize or lower maxObjectSize.`,
+  memory: (thresholdBytes: number, maxObjectBytes: number, partBytes: number, memoryMiB: number): string =>
+    `A miss can hold ${mib(thresholdBytes + (UPLOAD_QUEUE_SIZE + 1) * partBytes)} MiB of the object in the handler's memory, ` +
+    `more than half of its ${memoryMiB} MiB: up to streamThreshold (${mib(thresholdBytes)} MiB), which a streamed object ` +
+    `fills while a slow viewer reads it (Lambda sends about 2 MB/s after the first 6 MB), plus ${UPLOAD_QUEUE_SIZE + 1} ` +
+    `upload parts of ${mib(partBytes)} MiB (maxObjectSize is ${maxObjectBytes} bytes and S3 takes at most ${MAX_PARTS} parts). ` +
+    'Raise memorySize, or lower streamThreshold or maxObjectSize.',
   forwardHeadersQuota: (count: number): string =>
     `forwardHeaders names ${count} headers; CloudFront allows ${ORIGIN_REQUEST_POLICY_HEADER_QUOTA} in an origin request policy ` +
     'unless the quota "Headers per origin request policy" was raised, and the deployment fails otherwise.',
@@ -88,14 +90,17 @@ function mib(bytes: number): number {
 }
 
 /**
- * The warning when the part buffers an object of unknown length needs (sized by `maxObjectSize`) take more than half
- * the handler's memory; undefined when they fit or a value is a token.
+ * The warning when what one miss can hold in memory takes more than half the handler's: a streamed object up to
+ * `streamThreshold` (viewer writes do not wait, and the read-ahead of an unknown length holds as much) plus the upload's
+ * part buffers (sized by `maxObjectSize` when the length is unknown). Undefined when it fits or a value is a token.
  */
-export function partMemoryWarning(maxObjectSize: Size, memoryMiB: number): string | undefined {
-  if (maxObjectSize.isUnresolved() || Token.isUnresolved(memoryMiB)) return undefined;
+export function memoryWarning(streamThreshold: Size, maxObjectSize: Size, memoryMiB: number): string | undefined {
+  if (streamThreshold.isUnresolved() || maxObjectSize.isUnresolved() || Token.isUnresolved(memoryMiB)) return undefined;
+  const thresholdBytes = streamThreshold.toBytes({ rounding: SizeRoundingBehavior.NONE });
   const maxBytes = maxObjectSize.toBytes({ rounding: SizeRoundingBehavior.NONE });
   const partBytes = partSizeFor(maxBytes);
-  return (UPLOAD_QUEUE_SIZE + 1) * partBytes > (memoryMiB * 1024 * 1024) / 2 ? WARNINGS.partMemory(maxBytes, partBytes, memoryMiB) : undefined;
+  const held = thresholdBytes + (UPLOAD_QUEUE_SIZE + 1) * partBytes;
+  return held > (memoryMiB * 1024 * 1024) / 2 ? WARNINGS.memory(thresholdBytes, maxBytes, partBytes, memoryMiB) : undefined;
 }
 
 /** The one error the construct throws: one line per problem, each naming the construct path and the prop. */
@@ -141,6 +146,10 @@ export function propsProblems(props: MirrorOriginDistributionProps): string[] {
   problems.push(...fallbackStatusCodesProblems(props.fallbackStatusCodes));
   add('defaultRootObject', defaultRootObjectProblem(props.defaultRootObject));
 
+  if (props.domainNames && !Token.isUnresolved(props.domainNames) && props.domainNames.length > 0 && !props.certificate) {
+    problems.push(`domainNames needs certificate, an ACM certificate in us-east-1 that covers ${props.domainNames.join(', ')}: ` +
+      'CloudFront refuses alternate domain names without one (at deployment)');
+  }
   if (props.enableLogging === false && props.logBucket) {
     problems.push('logBucket is given but enableLogging is false: drop logBucket, or set enableLogging to true');
   }

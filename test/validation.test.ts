@@ -82,6 +82,8 @@ describe('bad props fail at synth, naming the construct path, the prop, what was
     ['logBucket with logging disabled', { enableLogging: false, logBucket: s3.Bucket.fromBucketName(new Stack(), 'L', 'logs') },
       /logBucket is given but enableLogging is false: drop logBucket, or set enableLogging to true/],
     ['logFilePrefix without logging', { logFilePrefix: 'cf/' }, /logFilePrefix needs logging: set enableLogging to true or give a logBucket/],
+    ['domainNames without certificate', { domainNames: ['cdn.example.com', 'static.example.com'] },
+      /domainNames needs certificate, an ACM certificate in us-east-1 that covers cdn.example.com, static.example.com: CloudFront refuses/],
   ])('%s', (_, props, expected) => {
     const message = errorOf(props);
     expect(message).toMatch(expected);
@@ -187,10 +189,21 @@ describe('a minimum TTL above 0 is a warning, not an error', () => {
   test('a maxObjectSize whose parts would take more than half the memory', () => {
     const { stack } = mirrorStack({ maxObjectSize: Size.tebibytes(2) });
     Annotations.fromStack(stack).hasWarning('/Stack/Mirror', Match.stringLikeRegexp(
-      '^maxObjectSize is 2199023255552 bytes, so an object of unknown length is uploaded in parts of 210 MiB .* holds 3 of them: 630 MiB of its 1024 MiB\\. ' +
-      'Raise memorySize or lower maxObjectSize\\. \\[ack: cdk-mirror-origin:partMemory\\]$'));
+      '^A miss can hold 636 MiB of the object in the handler\'s memory, more than half of its 1024 MiB: up to streamThreshold \\(6 MiB\\).* ' +
+      'plus 3 upload parts of 210 MiB \\(maxObjectSize is 2199023255552 bytes .*\\)\\. ' +
+      'Raise memorySize, or lower streamThreshold or maxObjectSize\\. \\[ack: cdk-mirror-origin:memory\\]$'));
     Annotations.fromStack(mirrorStack({ maxObjectSize: Size.tebibytes(2), memorySize: 2048 }).stack).hasNoWarning('*', Match.anyValue());
     Annotations.fromStack(mirrorStack({ maxObjectSize: Size.gibibytes(100) }).stack).hasNoWarning('*', Match.anyValue());
+  });
+
+  test('a streamThreshold that a slow viewer would keep in more than half the memory', () => {
+    const { stack } = mirrorStack({ streamThreshold: Size.mebibytes(150), memorySize: 256 });
+    Annotations.fromStack(stack).hasWarning('/Stack/Mirror', Match.stringLikeRegexp(
+      '^A miss can hold 165 MiB of the object in the handler\'s memory, more than half of its 256 MiB: up to streamThreshold \\(150 MiB\\).* ' +
+      'plus 3 upload parts of 5 MiB .*\\[ack: cdk-mirror-origin:memory\\]$'));
+    // The defaults (6 MiB and three 5 MiB parts) fit in the smallest memory.
+    Annotations.fromStack(mirrorStack({ memorySize: 128 }).stack).hasNoWarning('*', Match.anyValue());
+    Annotations.fromStack(mirrorStack({ streamThreshold: Size.mebibytes(150), memorySize: 512 }).stack).hasNoWarning('*', Match.anyValue());
   });
 
   test('more forwardHeaders than CloudFront\'s default quota', () => {
