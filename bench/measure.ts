@@ -47,6 +47,18 @@ export interface BenchObject {
  * `object` requested by the viewer.
  */
 export async function measureMiss(stack: BenchStack, object: BenchObject, warmUps: readonly BenchObject[], agent: http.Agent): Promise<Measurement> {
+  // Ends every wait this measurement starts, so a step that timed out leaves no listener behind.
+  const over = new AbortController();
+  try {
+    return await measureMissUntil(stack, object, warmUps, agent, over.signal);
+  } finally {
+    over.abort(new Error('the measurement is over'));
+  }
+}
+
+async function measureMissUntil(
+  stack: BenchStack, object: BenchObject, warmUps: readonly BenchObject[], agent: http.Agent, over: AbortSignal,
+): Promise<Measurement> {
   const { mirror } = stack;
   const problems: string[] = [];
   for (const container of mirror.functionUrl.pool.live) await container.stop();
@@ -54,7 +66,7 @@ export async function measureMiss(stack: BenchStack, object: BenchObject, warmUp
   const key = object.path.slice(1);
 
   for (const warmUp of warmUps) {
-    const done = invocationOf(stack, warmUp.path);
+    const done = invocationOf(stack, warmUp.path, over);
     const got = await view(`${mirror.viewerUrl}${warmUp.path}`, agent);
     const ok = stack.variant === 'bare-upload' ? got.status === 204 : got.status === 200 && got.sha256 === warmUp.sha256;
     if (!ok) problems.push(`the warm-up miss ${warmUp.path} answered ${got.status} with ${got.bytes} bytes`);
@@ -62,8 +74,8 @@ export async function measureMiss(stack: BenchStack, object: BenchObject, warmUp
     await mirror.s3.client.send(new DeleteObjectCommand({ Bucket: bucket, Key: warmUp.path.slice(1) }));
   }
 
-  const committed = commitOf(mirror.s3, bucket, key);
-  const invocation = invocationOf(stack, object.path);
+  const committed = commitOf(mirror.s3, bucket, key, over);
+  const invocation = invocationOf(stack, object.path, over);
   const startedAt = performance.now();
   let viewer: ViewerResult | undefined;
   try {
@@ -119,22 +131,36 @@ function checkViewer(viewer: ViewerResult, object: BenchObject, problems: string
 }
 
 /** Resolves with `performance.now()` when S3 answered 200 to the request that commits `key`. */
-function commitOf(s3: LocalS3, bucket: string, key: string): Promise<number> {
-  return s3.served((r) => r.bucket === bucket && r.key === key && r.status === 200 && (
+function commitOf(s3: LocalS3, bucket: string, key: string, over: AbortSignal): Promise<number> {
+  const committed = s3.served((r) => r.bucket === bucket && r.key === key && r.status === 200 && (
     (r.method === 'PUT' && !/(^|&)partNumber=/.test(r.query)) || (r.method === 'POST' && /(^|&)uploadId=/.test(r.query))
-  )).then(() => performance.now());
+  ), over).then(() => performance.now());
+  committed.catch(() => undefined); // a step that failed earlier never awaits it: its rejection on `over` is expected
+  return committed;
 }
 
-/** Resolves with the function URL's record of the invocation for `path`, once it is over. */
-function invocationOf(stack: BenchStack, path: string): Promise<InvocationRecord> {
-  return new Promise((resolve) => {
+/** Resolves with the function URL's record of the invocation for `path`, once it is over; rejects when `over` aborts first. */
+function invocationOf(stack: BenchStack, path: string, over: AbortSignal): Promise<InvocationRecord> {
+  const { functionUrl } = stack.mirror;
+  const ended = new Promise<InvocationRecord>((resolve, reject) => {
     const listener = (record: InvocationRecord) => {
       if (record.rawPath !== path) return;
-      stack.mirror.functionUrl.off('invocation', listener);
+      stop();
       resolve(record);
     };
-    stack.mirror.functionUrl.on('invocation', listener);
+    const abandoned = () => {
+      stop();
+      reject(over.reason);
+    };
+    const stop = () => {
+      functionUrl.off('invocation', listener);
+      over.removeEventListener('abort', abandoned);
+    };
+    functionUrl.on('invocation', listener);
+    over.addEventListener('abort', abandoned, { once: true });
   });
+  ended.catch(() => undefined); // a step that failed earlier never awaits it: its rejection on `over` is expected
+  return ended;
 }
 
 async function storedSha256(s3: LocalS3, bucket: string, key: string): Promise<string> {

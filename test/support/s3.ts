@@ -61,8 +61,11 @@ export interface LocalS3 {
   readonly client: S3Client;
   /** Every request served, in order of completion. */
   readonly requests: S3Request[];
-  /** Resolves with the first served request that matches (at once if one already did). */
-  served(match: (request: S3Request) => boolean): Promise<S3Request>;
+  /**
+   * Resolves with the first served request that matches (at once if one already did).
+   * Aborting `signal` stops the wait: the promise rejects and nothing is kept for it.
+   */
+  served(match: (request: S3Request) => boolean, signal?: AbortSignal): Promise<S3Request>;
   /** Every key in `bucket`. */
   listKeys(bucket: string): Promise<string[]>;
   /** The object, or undefined when there is none. */
@@ -132,9 +135,17 @@ export async function startS3(options: {
     env,
     client,
     requests,
-    served: (match) => {
+    served: (match, signal) => {
       const seen = requests.find(match);
-      return seen ? Promise.resolve(seen) : new Promise((resolve) => waiters.add({ match, resolve }));
+      if (seen) return Promise.resolve(seen);
+      return new Promise((resolve, reject) => {
+        const waiter = { match, resolve };
+        waiters.add(waiter);
+        signal?.addEventListener('abort', () => {
+          waiters.delete(waiter);
+          reject(signal.reason);
+        }, { once: true });
+      });
     },
     listKeys: async (bucket) => {
       const keys: string[] = [];
