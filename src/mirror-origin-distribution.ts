@@ -112,6 +112,7 @@ export interface MirrorOriginDistributionProps {
    * Objects larger than this (by Content-Length) are stored first and then answered with a redirect to the
    * same URL, since Lambda streams to viewers slowly past 6 MB. From 0 to 200 MB. A streamed object can wait in
    * memory for a slow viewer: the construct warns when this and the upload parts take more than half of memorySize.
+   * An object the origin sends encoded (Content-Encoding) is always stored first and redirected to.
    * @default Size.mebibytes(6)
    */
   readonly streamThreshold?: Size;

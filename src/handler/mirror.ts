@@ -227,10 +227,12 @@ async function transfer(
   });
 
   try {
+    // An encoded body is never streamed through the function URL, which does not pass it as sent (see `isEncoded`).
+    const encoded = isEncoded(origin.headers['content-encoding']);
     // Unknown length: read ahead up to the threshold to learn whether the object is small.
     const head: Buffer[] = [];
     let length = declared;
-    if (length === undefined && !headOnly) {
+    if (length === undefined && !headOnly && !encoded) {
       while (bytes <= threshold) {
         const next = await source.next();
         if (next.done) {
@@ -241,7 +243,7 @@ async function transfer(
         bytes += next.value.length;
       }
     }
-    const streaming = !headOnly && length !== undefined && length <= threshold;
+    const streaming = !headOnly && !encoded && length !== undefined && length <= threshold;
     const target = { s3: scope.s3, bucket: config.bucketName, key, contentLength: length, maxBytes: config.maxObjectSizeBytes, headers: s3Headers };
     const writer = (store = new ObjectStore(target));
 
@@ -321,6 +323,17 @@ function objectHeaders(origin: Readonly<Record<string, string | string[] | undef
     if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
   }
   return headers;
+}
+
+/**
+ * Whether the origin sent the body encoded (gzip, br, ...). Such a body is stored as received and the
+ * viewer is redirected to it, as for a large object: a function URL in streaming mode decodes an encoded
+ * body on its way out and drops its Content-Encoding, so the viewer would not get what was stored (the
+ * Content-Length sent would not match either). S3 serves the stored object with its Content-Encoding.
+ */
+export function isEncoded(value: string | string[] | undefined): boolean {
+  const codings = (Array.isArray(value) ? value.join(',') : value ?? '').split(',').map((coding) => coding.trim().toLowerCase());
+  return codings.some((coding) => coding !== '' && coding !== 'identity');
 }
 
 function contentLength(value: string | string[] | undefined): number | undefined {

@@ -17,7 +17,7 @@ import { invoke } from './invoke';
 import { conditionalConflict, internalError, preconditionFailed } from './s3-errors';
 import type { MirrorConfig } from '../../src/config';
 import type { LogLine } from '../../src/handler/log';
-import { createMirrorHandler, deadlineAfter, MirrorDependencies } from '../../src/handler/mirror';
+import { createMirrorHandler, deadlineAfter, isEncoded, MirrorDependencies } from '../../src/handler/mirror';
 import type { OriginTransport } from '../../src/handler/origin';
 import { installAwsLambdaGlobals, StreamingHandler } from '../support/lambda-runtime';
 import { LocalOrigin, patternBuffer, startOrigin } from '../support/origin-server';
@@ -174,5 +174,18 @@ describe('deadlineAfter', () => {
     expect(deadlineAfter(25_000)).toBe(20_000);
     expect(deadlineAfter(3_000)).toBe(2_400);
     expect(deadlineAfter(0)).toBe(0);
+  });
+});
+
+describe('isEncoded', () => {
+  test('any content coding but identity, in any case or list form', () => {
+    expect(isEncoded('gzip')).toBe(true);
+    expect(isEncoded('BR')).toBe(true);
+    expect(isEncoded('identity, gzip')).toBe(true);
+    expect(isEncoded(['identity', 'deflate'])).toBe(true);
+    expect(isEncoded(undefined)).toBe(false);
+    expect(isEncoded('')).toBe(false);
+    expect(isEncoded(' Identity ')).toBe(false);
+    expect(isEncoded(['identity', ''])).toBe(false);
   });
 });

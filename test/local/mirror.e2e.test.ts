@@ -6,6 +6,7 @@
  */
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { Size } from 'aws-cdk-lib';
 import { sendAndSettle, sendRaw, sha256, synthesizeForTest } from './helpers';
 import { expectLargeStoredBeforeRedirect, expectMissThenHit, originCount, Setup, storedObject } from './scenarios';
@@ -104,6 +105,31 @@ test('HEAD on a miss answers the headers and stores the object', async () => {
 
 test('a 64 MiB object is complete in S3 when its 302 arrives, then served from the bucket', async () => {
   await expectLargeStoredBeforeRedirect(setup, '/large/64mib.bin', { size: 64 * MiB, seed: 64 });
+});
+
+test('a body the origin sends gzip-encoded is stored as sent and reaches the viewer from the bucket, still encoded', async () => {
+  const gzipped = gzipSync(Buffer.from('const mirror = true;\n'.repeat(4000)));
+  origin.route('/base/js/app.js', { body: gzipped, headers: { 'content-type': 'text/javascript', 'content-encoding': 'gzip' } });
+  const headers = { 'accept-encoding': 'gzip, br' };
+  let atRedirect: string | undefined;
+  const first = await sendAndSettle(setup.mirror, '/js/app.js', {
+    headers,
+    onHeaders: async () => {
+      const stored = await storedObject(setup, '/js/app.js');
+      atRedirect = stored ? sha256(stored.body) : undefined;
+    },
+  });
+  expect(first.reply.status).toBe(302);
+  expect(first.reply.headers.location).toBe('/js/app.js');
+  expect(atRedirect).toBe(sha256(gzipped));
+
+  const second = await sendAndSettle(setup.mirror, '/js/app.js', { headers });
+  expect(second.record.cloudFront.servedBy).toBe('s3');
+  expect(second.reply.status).toBe(200);
+  expect(second.reply.headers['content-encoding']).toBe('gzip');
+  expect(second.reply.headers['content-type']).toBe('text/javascript');
+  expect(sha256(second.reply.body)).toBe(sha256(gzipped));
+  expect(originCount(setup, '/js/app.js')).toBe(1);
 });
 
 test('an origin that cuts the body leaves nothing stored; the next request succeeds once it is healthy', async () => {
