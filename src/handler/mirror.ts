@@ -244,7 +244,9 @@ async function transfer(
       }
     }
     const streaming = !headOnly && !encoded && length !== undefined && length <= threshold;
-    const target = { s3: scope.s3, bucket: config.bucketName, key, contentLength: length, maxBytes: config.maxObjectSizeBytes, headers: s3Headers };
+    const target = {
+      s3: scope.s3, bucket: config.bucketName, key, contentLength: length, maxBytes: config.maxObjectSizeBytes, headers: s3Headers, signal: deadline,
+    };
     const writer = (store = new ObjectStore(target));
 
     if (streaming) viewer.begin(200, objectHeaders(origin.headers, contentType, length!));
@@ -269,10 +271,12 @@ async function transfer(
     // Only now, after the guard checked the length, may the store complete.
     const result = await writer.end();
     stopDeadline();
-    if (result.outcome === 'store-error' && deadline.aborted) throw expired();
     if (result.outcome === 'store-error') {
       guard.destroy();
+      // The viewer's answer is complete: time running out only cost the store.
+      if (streaming && deadline.aborted) return finish('deadline', 200, errorMessage(expired()));
       if (streaming) return finish('store-error', 200, errorMessage(result.error));
+      if (deadline.aborted) throw expired();
       const answer = badGateway('store-error', 'The object could not be stored');
       viewer.answer(answer, { headOnly });
       return finish(answer.outcome, answer.status, errorMessage(result.error));

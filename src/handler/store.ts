@@ -63,7 +63,15 @@ export interface StoreTarget {
   readonly headers: StoredHeaders;
   /** Parts in flight at once (default 2). */
   readonly queueSize?: number;
+  /**
+   * When this aborts (the function's deadline), every S3 request still running is cancelled and the store
+   * fails; the upload is then dropped with a request of its own, given at most `ABORT_UPLOAD_TIMEOUT_MS`.
+   */
+  readonly signal?: AbortSignal;
 }
+
+/** How long the AbortMultipartUpload sent after the deadline may take: it must fit in the time kept back. */
+export const ABORT_UPLOAD_TIMEOUT_MS = 2_000;
 
 /** One object to store from a stream. */
 export interface StoreRequest extends StoreTarget {
@@ -144,7 +152,7 @@ export class ObjectStore {
 
   /**
    * Fails the store now: writes are dropped, a write waiting for a part buffer returns, and `end()` stores
-   * nothing. Parts already in flight finish; `abort()` then drops the upload.
+   * nothing. Parts already in flight finish (unless `signal` cancelled them); `abort()` then drops the upload.
    */
   interrupt(reason: Error): void {
     this.fail(reason);
@@ -164,7 +172,9 @@ export class ObjectStore {
       const uploadId = await this.uploadId.catch(() => undefined);
       if (uploadId !== undefined) {
         const abort = new AbortMultipartUploadCommand({ Bucket: this.target.bucket, Key: this.target.key, UploadId: uploadId });
-        await this.target.s3.send(abort).catch(() => undefined);
+        // After the deadline the S3 client's own timeouts (and retries) would outlast the function.
+        const options = this.target.signal?.aborted ? { abortSignal: AbortSignal.timeout(ABORT_UPLOAD_TIMEOUT_MS) } : undefined;
+        await this.target.s3.send(abort, options).catch(() => undefined);
       }
     }
     const error = this.failure!;
@@ -208,7 +218,7 @@ export class ObjectStore {
     const params = this.objectParams();
     if (!this.uploadId) {
       const body = this.current ? this.current.subarray(0, this.filled) : Buffer.alloc(0);
-      await this.target.s3.send(new PutObjectCommand({ ...params, Body: body, ContentLength: body.length, IfNoneMatch: '*' }));
+      await this.target.s3.send(new PutObjectCommand({ ...params, Body: body, ContentLength: body.length, IfNoneMatch: '*' }), this.sendOptions());
       return;
     }
     if (this.current && this.filled > 0) {
@@ -226,7 +236,12 @@ export class ObjectStore {
       UploadId: await this.uploadId,
       MultipartUpload: { Parts: parts },
       IfNoneMatch: '*',
-    }));
+    }), this.sendOptions());
+  }
+
+  /** Every write to S3 is cancelled when the store's signal aborts. */
+  private sendOptions(): { abortSignal?: AbortSignal } | undefined {
+    return this.target.signal ? { abortSignal: this.target.signal } : undefined;
   }
 
   private objectParams(): PutObjectCommandInput {
@@ -253,7 +268,7 @@ export class ObjectStore {
     const upload = uploadId
       .then((UploadId) => this.target.s3.send(new UploadPartCommand({
         Bucket: this.target.bucket, Key: this.target.key, UploadId, PartNumber: partNumber, Body: buffer.subarray(0, length),
-      })))
+      }), this.sendOptions()))
       .then((out) => {
         this.parts.push({
           PartNumber: partNumber,
@@ -281,7 +296,7 @@ export class ObjectStore {
     const out = await this.target.s3.send(new CreateMultipartUploadCommand({
       ...this.objectParams(),
       ChecksumAlgorithm: checksums === 'WHEN_SUPPORTED' ? 'CRC32' : undefined,
-    }));
+    }), this.sendOptions());
     if (!out.UploadId) throw new Error('CreateMultipartUpload returned no UploadId');
     return out.UploadId;
   }

@@ -587,6 +587,43 @@ describe('the function\'s own time', () => {
     await expectNothingStored('deadline/small.bin');
     expect(logs.last()).toMatchObject({ outcome: 'deadline', status: 200, aborted: true });
   });
+
+  test('a write to S3 still running when time runs out is cancelled: the upload is aborted, 504, nothing stored', async () => {
+    // S3 never answers part 2: only the deadline, cancelling it, can end this invocation.
+    const stalled = s3.stall((r) => r.key === 'deadline/held-part.bin' && r.method === 'PUT' && /(^|&)partNumber=2(&|$)/.test(r.query));
+    try {
+      serve('/deadline/held-part.bin', { body: { size: 12 * MiB, seed: 31 } });
+      const result = await invoke(handler, { rawPath: '/deadline/held-part.bin' }, { timeoutMs });
+      expectClean(result);
+      expect(result.status).toBe(504);
+      await stalled.abandoned;
+      await expectNothingStored('deadline/held-part.bin');
+      expect(s3.requests.filter((r) => r.key === 'deadline/held-part.bin' && r.method === 'DELETE' && r.query.includes('uploadId='))).toHaveLength(1);
+      expect(logs.last()).toMatchObject({ outcome: 'deadline', status: 504, bytes: 12 * MiB, error: expect.stringMatching(/^DeadlineError: /) });
+    } finally {
+      stalled.end();
+    }
+  });
+
+  test('a streamed object whose store is still running when time runs out: the viewer\'s answer stays whole, nothing stored', async () => {
+    const body = patternBuffer({ size: 500 * KiB, seed: 32 });
+    const stalled = s3.stall((r) => r.key === 'deadline/held-put.bin' && r.method === 'PUT');
+    try {
+      serve('/deadline/held-put.bin', { body });
+      const result = await invoke(handler, { rawPath: '/deadline/held-put.bin' }, { timeoutMs });
+      // Every byte reached the viewer and the response ended cleanly: running out of time only cost the store.
+      expectClean(result);
+      expect(result.status).toBe(200);
+      expect(sha256(result.body)).toBe(sha256(body));
+      await stalled.abandoned;
+      expect(await s3.getObject(BUCKET, 'deadline/held-put.bin')).toBeUndefined();
+      const line = logs.last();
+      expect(line).toMatchObject({ outcome: 'deadline', status: 200, bytes: body.length, error: expect.stringMatching(/^DeadlineError: /) });
+      expect(line?.aborted).toBeUndefined();
+    } finally {
+      stalled.end();
+    }
+  });
 });
 
 describe('limits and configuration', () => {

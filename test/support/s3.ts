@@ -51,6 +51,16 @@ export interface S3Object {
   readonly metadata: Record<string, string>;
 }
 
+/** Requests `LocalS3.stall` never answers. */
+export interface StalledRequests {
+  /** Resolves when the first matching request arrives. */
+  readonly arrived: Promise<void>;
+  /** Resolves when a client closes the connection of a stalled request. */
+  readonly abandoned: Promise<void>;
+  /** Stops stalling (later requests are served) and closes the connections of stalled ones still open. */
+  end(): void;
+}
+
 /** A running local S3. */
 export interface LocalS3 {
   /** `http://127.0.0.1:PORT`. */
@@ -66,6 +76,11 @@ export interface LocalS3 {
    * Aborting `signal` stops the wait: the promise rejects and nothing is kept for it.
    */
   served(match: (request: S3Request) => boolean, signal?: AbortSignal): Promise<S3Request>;
+  /**
+   * Never answers a request that matches from now on (until `end()`): its body is read and dropped, s3rver
+   * never sees it, and the client can only give up. As an S3 request that hangs.
+   */
+  stall(match: (request: Omit<S3Request, 'status'>) => boolean): StalledRequests;
   /** Every key in `bucket`. */
   listKeys(bucket: string): Promise<string[]>;
   /** The object, or undefined when there is none. */
@@ -98,8 +113,30 @@ export async function startS3(options: {
   const waiters = new Set<{ match: (request: S3Request) => boolean; resolve: (request: S3Request) => void }>();
   if (options.strict) makeWritesStrict(s3rver);
   const app = s3rver.callback();
+  interface Stall {
+    readonly open: Set<http.ServerResponse>;
+    match(request: Omit<S3Request, 'status'>): boolean;
+    arrive(): void;
+    abandon(): void;
+  }
+  const stalls = new Set<Stall>();
   const server = http.createServer((req, res) => {
     const described = describe(req.method ?? '', req.url ?? '/');
+    const stall = [...stalls].find((h) => h.match(described));
+    if (stall) {
+      stall.arrive();
+      stall.open.add(res);
+      // Reading on is how a closed connection is noticed.
+      req.resume();
+      res.on('close', () => {
+        stall.open.delete(res);
+        stall.abandon();
+      });
+      return;
+    }
+    serve(req, res, described);
+  });
+  const serve = (req: http.IncomingMessage, res: http.ServerResponse, described: Omit<S3Request, 'status'>): void => {
     res.on('finish', () => {
       const served = { ...described, status: res.statusCode };
       requests.push(served);
@@ -111,7 +148,7 @@ export async function startS3(options: {
     req.url = routableUrl(req.url ?? '/');
     if (options.strict) withRequestConditions(req, () => app(req, res));
     else app(req, res);
-  });
+  };
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -146,6 +183,22 @@ export async function startS3(options: {
           reject(signal.reason);
         }, { once: true });
       });
+    },
+    stall: (match) => {
+      let arrive!: () => void;
+      let abandon!: () => void;
+      const arrived = new Promise<void>((resolve) => (arrive = resolve));
+      const abandoned = new Promise<void>((resolve) => (abandon = resolve));
+      const stall: Stall = { match, arrive, abandon, open: new Set<http.ServerResponse>() };
+      stalls.add(stall);
+      return {
+        arrived,
+        abandoned,
+        end: () => {
+          stalls.delete(stall);
+          for (const res of stall.open) res.destroy();
+        },
+      };
     },
     listKeys: async (bucket) => {
       const keys: string[] = [];
