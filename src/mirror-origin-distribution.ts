@@ -10,6 +10,7 @@ import { Construct } from 'constructs';
 import { acknowledgeNagFindings } from './acknowledgements';
 import { FUNCTION_URL_READ_TIMEOUT_SECONDS, MirrorConfig, toEnvironment } from './config';
 import { MirrorFunction } from './handler/mirror-function';
+
 import {
   ORIGIN_REQUEST_POLICY_HEADER_QUOTA,
   PROP_DEFAULTS,
@@ -21,6 +22,9 @@ import {
   variantFunctionTooLarge,
 } from './validation';
 import { MAX_FUNCTION_CODE_BYTES, viewerRequestFunctionCode } from './variant/function-code';
+
+/** The 4xx and 5xx statuses whose error-caching minimum TTL CloudFront lets a distribution set. */
+const ERROR_CACHING_STATUS_CODES = [400, 403, 404, 405, 414, 416, 500, 501, 502, 503, 504];
 
 /** Properties of a `MirrorOriginDistribution`. */
 export interface MirrorOriginDistributionProps {
@@ -201,7 +205,8 @@ export interface MirrorOriginDistributionProps {
   readonly enableLogging?: boolean;
 
   /**
-   * The bucket for CloudFront's access logs. It must allow ACLs (object ownership not BucketOwnerEnforced).
+   * The bucket for CloudFront's access logs. It must allow ACLs (object ownership not BucketOwnerEnforced,
+   * which is also S3's default): synth fails for a bucket of this app that does not; an imported one is not checked.
    * @default - a new private, SSL-only bucket with ACLs enabled, when `enableLogging` is true
    */
   readonly logBucket?: s3.IBucket;
@@ -335,6 +340,9 @@ export class MirrorOriginDistribution extends Construct {
         functionAssociations: this.variantFunctionAssociations(props.variantQueryStrings ?? []),
       },
       defaultRootObject: props.defaultRootObject ?? PROP_DEFAULTS.defaultRootObject,
+      // CloudFront caches 4xx and 5xx answers for at least 10 s, `no-store` or not, unless told otherwise per
+      // status: with 0 the answers' own Cache-Control decides (no-store: not cached; 404/410: notFoundTtl).
+      errorResponses: ERROR_CACHING_STATUS_CODES.map((httpStatus) => ({ httpStatus, ttl: Duration.seconds(0) })),
       domainNames: props.domainNames,
       certificate: props.certificate,
       // Without a certificate CloudFront's own policy applies and CDK would warn that the setting is ignored.

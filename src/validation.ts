@@ -6,7 +6,8 @@
  * re-implemented here. A prop that is a token is skipped: the handler checks it
  * when it starts (`fromEnvironment`).
  */
-import { Duration, Size, SizeRoundingBehavior, Token } from 'aws-cdk-lib';
+import { Duration, Size, SizeRoundingBehavior, Stack, Token } from 'aws-cdk-lib';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import {
   DEFAULTS,
   FUNCTION_URL_READ_TIMEOUT_SECONDS,
@@ -156,7 +157,28 @@ export function propsProblems(props: MirrorOriginDistributionProps): string[] {
   if (props.logFilePrefix !== undefined && !props.enableLogging && !props.logBucket) {
     problems.push('logFilePrefix needs logging: set enableLogging to true or give a logBucket');
   }
+  add('logBucket', props.logBucket && logBucketProblem(props.logBucket));
   return problems;
+}
+
+/**
+ * CloudFront writes standard logs through ACLs: a bucket defined in this app whose object ownership
+ * disables them (BucketOwnerEnforced, also S3's default when none is set) would fail at deployment.
+ * An imported bucket, or ownership given as a token, cannot be checked here.
+ */
+function logBucketProblem(bucket: s3.IBucket): string | undefined {
+  const cfn = bucket.node.defaultChild;
+  if (!(cfn instanceof s3.CfnBucket)) return undefined;
+  // The L2 bucket gives its ownership as a lazy value: resolved, it is plain data or CloudFormation (a Ref, say).
+  const controls: unknown = Stack.of(cfn).resolve(cfn.ownershipControls);
+  const rules: unknown = controls === undefined ? [] : (controls as { rules?: unknown }).rules;
+  if (!Array.isArray(rules)) return undefined;
+  const ownership = rules.map((rule) => (rule as { objectOwnership?: unknown } | undefined)?.objectOwnership);
+  if (ownership.some((value) => typeof value !== 'string')) return undefined;
+  if (ownership.length > 0 && !ownership.includes('BucketOwnerEnforced')) return undefined;
+  return 'must allow ACLs, which CloudFront writes its logs with: create it with objectOwnership ' +
+    `OBJECT_WRITER or BUCKET_OWNER_PREFERRED (got ${ownership.length > 0 ? ownership.join(', ') : 'none, which S3 takes as BucketOwnerEnforced'}), ` +
+    'or leave logBucket out and set enableLogging for a bucket made for it';
 }
 
 /** TTL props: whole seconds, min ≤ default ≤ max, and never together with `cachePolicy`. */

@@ -176,6 +176,12 @@ describe('the smallest mirror shows every design decision', () => {
     Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('listBucketSecurityRisk'));
   });
 
+  test('errors are cached only as their own Cache-Control says: every error-caching minimum TTL is 0, no error page', () => {
+    // CloudFront would otherwise keep a no-store 502 (or the origin's 403) for 10 s and ignore a notFoundTtl below that.
+    const codes = [400, 403, 404, 405, 414, 416, 500, 501, 502, 503, 504];
+    expect(distributionConfig(template).CustomErrorResponses).toEqual(codes.map((ErrorCode) => ({ ErrorCode, ErrorCachingMinTTL: 0 })));
+  });
+
   test('the cache policy: min TTL 0, 1 day, 365 days; only the path in the key; gzip and brotli', () => {
     const { id } = onlyResource(template, 'AWS::CloudFront::CachePolicy');
     template.hasResourceProperties('AWS::CloudFront::CachePolicy', {

@@ -125,6 +125,23 @@ describe('bad props fail at synth, naming the construct path, the prop, what was
     expect(errorOf(props)).toBe(`[Stack/Mirror] ${expected}`);
   });
 
+  test.each<[string, s3.BucketProps, string]>([
+    ['without object ownership (S3 takes it as BucketOwnerEnforced)', {}, 'none, which S3 takes as BucketOwnerEnforced'],
+    ['with BucketOwnerEnforced', { objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED }, 'BucketOwnerEnforced'],
+  ])('a logBucket %s is refused: CloudFront writes logs with ACLs and would fail at deployment', (_, bucketProps, got) => {
+    expect(errorOf((stack) => ({ logBucket: new s3.Bucket(stack, 'Logs', bucketProps) }))).toBe(
+      '[Stack/Mirror] logBucket must allow ACLs, which CloudFront writes its logs with: create it with objectOwnership ' +
+      `OBJECT_WRITER or BUCKET_OWNER_PREFERRED (got ${got}), or leave logBucket out and set enableLogging for a bucket made for it`);
+  });
+
+  test.each<[string, (stack: Stack) => s3.IBucket]>([
+    ['ObjectWriter', (stack) => new s3.Bucket(stack, 'Logs', { objectOwnership: s3.ObjectOwnership.OBJECT_WRITER })],
+    ['BucketOwnerPreferred', (stack) => new s3.Bucket(stack, 'Logs', { objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_PREFERRED })],
+    ['an imported bucket (cannot be checked)', (stack) => s3.Bucket.fromBucketName(stack, 'Logs', 'my-logs')],
+  ])('a logBucket with %s is taken', (_, logBucket) => {
+    expect(errorOf((stack) => ({ logBucket: logBucket(stack) }))).toBeUndefined();
+  });
+
   test('a keyPrefix that is a token is refused: it becomes the S3 origin path at synth', () => {
     expect(errorOf((stack) => ({ keyPrefix: new CfnParameter(stack, 'Prefix').valueAsString }))).toBe(
       '[Stack/Mirror] keyPrefix must be a plain string, not a token: it also becomes the S3 origin\'s path at synth');
