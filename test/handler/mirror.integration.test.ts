@@ -407,9 +407,12 @@ describe('other origin statuses', () => {
 });
 
 describe('origin faults', () => {
-  let impatient: StreamingHandler;
+  // Each short timeout only where it is the one under test, so a slow machine cannot make the other fire first.
+  let impatientForHeaders: StreamingHandler;
+  let impatientForBody: StreamingHandler;
   beforeAll(() => {
-    impatient = container({ originResponseTimeoutMs: 1500, originIdleTimeoutMs: 1500 });
+    impatientForHeaders = container({ originResponseTimeoutMs: 1500, originIdleTimeoutMs: 30_000 });
+    impatientForBody = container({ originResponseTimeoutMs: 30_000, originIdleTimeoutMs: 1500 });
   });
   test('declared length, then a cut connection, while streaming: the response is aborted, nothing stored', async () => {
     serve('/fault/cut-small.bin', { body: { size: 600 * KiB, seed: 9 }, fault: { kind: 'cut', afterBytes: 200 * KiB } });
@@ -463,7 +466,7 @@ describe('origin faults', () => {
 
   test('slow headers (none within the response timeout): 504', async () => {
     serve('/fault/slow-headers.bin', { fault: { kind: 'hang-before-headers' } });
-    const result = await invoke(impatient, { rawPath: '/fault/slow-headers.bin' });
+    const result = await invoke(impatientForHeaders, { rawPath: '/fault/slow-headers.bin' });
     expectClean(result);
     expect(result.status).toBe(504);
     expect(result.headers['cache-control']).toBe('no-store');
@@ -473,7 +476,7 @@ describe('origin faults', () => {
 
   test('a stall after the headers and some body, while streaming: the response is aborted, nothing stored', async () => {
     serve('/fault/stall-small.bin', { body: { size: 500 * KiB }, fault: { kind: 'stall', afterBytes: 100 * KiB } });
-    const result = await invoke(impatient, { rawPath: '/fault/stall-small.bin' });
+    const result = await invoke(impatientForBody, { rawPath: '/fault/stall-small.bin' });
     expect(result.status).toBe(200);
     expectAborted(result);
     await expectNothingStored('fault/stall-small.bin');
@@ -482,7 +485,7 @@ describe('origin faults', () => {
 
   test('a stall right after the headers: a clean 504', async () => {
     serve('/fault/stall-zero.bin', { body: { size: 500 * KiB }, fault: { kind: 'stall', afterBytes: 0 } });
-    const result = await invoke(impatient, { rawPath: '/fault/stall-zero.bin' });
+    const result = await invoke(impatientForBody, { rawPath: '/fault/stall-zero.bin' });
     expectClean(result);
     expect(result.status).toBe(504);
     await expectNothingStored('fault/stall-zero.bin');
@@ -490,7 +493,7 @@ describe('origin faults', () => {
 
   test('a stall in a large object (store first): a clean 504, nothing stored', async () => {
     serve('/fault/stall-large.bin', { body: { size: 3 * MiB }, fault: { kind: 'stall', afterBytes: 2 * MiB } });
-    const result = await invoke(impatient, { rawPath: '/fault/stall-large.bin' });
+    const result = await invoke(impatientForBody, { rawPath: '/fault/stall-large.bin' });
     expectClean(result);
     expect(result.status).toBe(504);
     await expectNothingStored('fault/stall-large.bin');
@@ -558,7 +561,8 @@ describe('the function\'s own time', () => {
 
   test('a large object still arriving when time runs out: the upload is aborted, 504, nothing stored', async () => {
     serve('/deadline/large.bin', { body: { size: 16 * MiB }, fault: { kind: 'stall', afterBytes: 11 * MiB } });
-    const result = await invoke(handler, { rawPath: '/deadline/large.bin' }, { timeoutMs });
+    // 11 MiB must reach the stall (and two parts S3) before time runs out: 4.8 s of 6 s, room for a busy machine.
+    const result = await invoke(handler, { rawPath: '/deadline/large.bin' }, { timeoutMs: 6_000 });
     expectClean(result);
     expect(result.status).toBe(504);
     expect(result.headers['cache-control']).toBe('no-store');

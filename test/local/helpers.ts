@@ -28,14 +28,14 @@ export interface Reply {
   readonly error?: string;
 }
 
-/** Sends a request with `target` sent exactly as given (never normalised); resolves whatever happens. */
+/** Sends a request with `target` sent exactly as given (never normalised); resolves whatever happens, unless `onHeaders` throws. */
 export function send(
   baseUrl: string,
   target: string,
   options: { method?: string; headers?: http.OutgoingHttpHeaders; onHeaders?: (res: http.IncomingMessage) => Promise<void> | void } = {},
 ): Promise<Reply> {
   const url = new URL(baseUrl);
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     const req = http.request({ host: url.hostname, port: url.port, method: options.method ?? 'GET', path: target, headers: options.headers, agent: false });
     req.on('error', (err) => resolve({ headers: {}, body: Buffer.alloc(0), complete: false, error: err.message }));
     req.on('response', (res) => {
@@ -56,6 +56,10 @@ export function send(
           error,
         }));
         res.resume();
+      }, (err: unknown) => {
+        // A failed check in onHeaders fails the request at once, instead of leaving it paused until the test times out.
+        res.destroy();
+        reject(err);
       });
     });
     req.end();

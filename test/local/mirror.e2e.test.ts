@@ -137,8 +137,9 @@ test('an origin that cuts the body leaves nothing stored; the next request succe
   origin.route('/base/flaky.bin', { body, headers: { 'content-type': 'application/octet-stream' }, fault: { kind: 'cut', afterBytes: MiB } });
   const cut = await sendAndSettle(setup.mirror, '/flaky.bin');
   const containers = setup.mirror.functionUrl.pool.started;
-  // Either a 502 before the body or a body that never ends cleanly: never a complete 200.
-  expect(cut.reply.status === 200 && cut.reply.complete).toBe(false);
+  // 2 MiB is under the stream threshold: the body was streaming when the origin cut it, so it never ends cleanly.
+  expect(cut.reply.status).toBe(200);
+  expect(cut.reply.complete).toBe(false);
   // The handler failed the invocation itself (error trailers); it did not take its container down.
   expect(cut.record.invocation?.error?.errorType).not.toMatch(/^Runtime\./);
   expect(cut.reply.body.length).toBeLessThan(body.length);
@@ -237,13 +238,14 @@ describe('"/" never returns a bucket listing', () => {
   });
 });
 
-test('hostile paths sent raw never reach another host, nor list the bucket', async () => {
+// (Whether they list the bucket is checked without a keyPrefix, below "'/' never returns a bucket listing".)
+test('hostile paths sent raw never reach another host', async () => {
   const targets = hostileTargets();
   for (const target of targets) {
     // Over a plain socket: nothing between the test and CloudFront may normalise the target.
     const { status, text } = await sendRaw(setup.mirror.cloudFront.port, target);
     expect(status).toBeDefined();
-    expect(text).not.toMatch(/ListBucketResult/);
+    expect(text).not.toMatch(/^foreign$/m);
   }
   expect(foreignRequests).toEqual([]);
   // The origin's own host saw them, under the endpoint's base path only.
