@@ -13,7 +13,8 @@
  * - A listed parameter given twice is refused (no guess at which value the origin would use).
  * - The canonical query is `name=value` pairs sorted by encoded name, joined with `&`; an empty value is `name=`.
  * - The variant key is `<plain key>?<canonical query>`; its URI is the plain URI + `%3F` + the canonical
- *   query percent-encoded once more (S3 decodes a URI path exactly once).
+ *   query percent-encoded once more (S3 decodes a URI path exactly once). As a path's, its `/`-separated
+ *   segments may not be `.` or `..` (so a value such as `a/../b` is refused).
  *
  * Pure and dependency-free: it runs in CloudFront Functions' JavaScript runtime 2.0 (ES 5.1 plus let, const,
  * arrow functions and template literals), so no for-of, destructuring, spread, classes, Map or Set here.
@@ -68,7 +69,13 @@ export function canonicalQuery(pairs: readonly QueryPair[], listed: readonly str
     parts.push({ name: encodedName, text: `${encodedName}=${encodeQueryValue(value)}` });
   }
   parts.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  return { ok: true, query: parts.map((part) => part.text).join('&') };
+  const query = parts.map((part) => part.text).join('&');
+  // `/` stays readable in the key, so the query must not make a "." or ".." segment of it (as a path may not).
+  const segments = query.split('/');
+  for (let i = 1; i < segments.length; i++) {
+    if (segments[i] === '.' || segments[i] === '..') return { ok: false, reason: 'the variant would put a "." or ".." segment in the key' };
+  }
+  return { ok: true, query: query };
 }
 
 /** The URI S3 decodes to `<key of uri>?<query>`; `uri` itself when `query` is empty. */

@@ -83,6 +83,14 @@ describe('the function folds the listed parameters into the URI', () => {
     expect(uriFor('/photo.jpg?w=1&w=2&x-oss-process=A')).toBe('/photo.jpg%3Fx-oss-process%3DA');
   });
 
+  test('a listed value that would put a "." or ".." segment in the key is refused with 400, however it is spelled', () => {
+    expect(fn(viewerRequestEvent('/photo.jpg?x-oss-process=a/../b'))).toEqual({ kind: 'response', response: BAD_REQUEST });
+    expect(uriFor('/photo.jpg?x-oss-process=a%2F%2E%2E%2Fb')).toBe(400);
+    expect(uriFor('/photo.jpg?x-oss-process=image/./resize')).toBe(400);
+    // Dots that are not a whole segment are fine.
+    expect(uriFor('/photo.jpg?x-oss-process=image/resize,w_1.5/..x')).toBe('/photo.jpg%3Fx-oss-process%3Dimage%2Fresize%2Cw_1.5%2F..x');
+  });
+
   test('a listed value that is not valid percent-encoded UTF-8 is refused with 400', () => {
     expect(fn(viewerRequestEvent('/photo.jpg?x-oss-process=%E2%82'))).toEqual({ kind: 'response', response: BAD_REQUEST });
     expect(uriFor('/photo.jpg?x-oss-process=100%')).toBe(400);
