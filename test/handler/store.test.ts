@@ -10,7 +10,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { conditionalConflict, internalError, preconditionFailed } from './s3-errors';
 import { partSizeFor } from '../../src/config';
-import { ObjectStore, storedHeaders, storeObject, StoreRequest } from '../../src/handler/store';
+import { ObjectStore, parseHttpDate, storedHeaders, storeObject, StoreRequest } from '../../src/handler/store';
 
 const MiB = 1024 * 1024;
 const s3Mock = mockClient(S3Client);
@@ -172,7 +172,21 @@ describe('storedHeaders', () => {
     expect(dropped).toEqual(['content-disposition']);
   });
 
-  test.each(['0', '-1', 'never', '2044-12-01'])('an Expires that is not an HTTP date (%s) is stored as already expired', (value) => {
+  test.each([
+    ['IMF-fixdate', 'Thu, 01 Dec 2044 16:00:00 GMT'],
+    ['RFC 850', 'Thursday, 01-Dec-44 16:00:00 GMT'],
+    ['asctime', 'Thu Dec  1 16:00:00 2044'],
+  ])('an Expires in the %s form is kept as the date it names', (_, value) => {
+    expect(storedHeaders({ expires: value }).headers.expires).toEqual(new Date(Date.UTC(2044, 11, 1, 16, 0, 0)));
+  });
+
+  test('a two-digit RFC 850 year more than 50 years ahead is in the past century', () => {
+    const now = new Date(Date.UTC(2026, 10, 26));
+    expect(parseHttpDate('Sunday, 06-Nov-94 08:49:37 GMT', now)).toEqual(new Date(Date.UTC(1994, 10, 6, 8, 49, 37)));
+    expect(parseHttpDate('Monday, 06-Nov-62 08:49:37 GMT', now)).toEqual(new Date(Date.UTC(2062, 10, 6, 8, 49, 37)));
+  });
+
+  test.each(['0', '-1', 'never', '2044-12-01', 'Thu, 31 Feb 2044 16:00:00 GMT', 'Thu, 01 Dec 2044 25:00:00 GMT', 'Thu, 01 Dec 2044 16:00:00 UTC'])('an Expires that is not an HTTP date (%s) is stored as already expired', (value) => {
     expect(storedHeaders({ expires: value }).headers.expires).toEqual(new Date(0));
   });
 
