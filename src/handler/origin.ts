@@ -84,6 +84,10 @@ export interface OriginResponse extends RawOriginResponse {
   readonly redirectRefused?: string;
 }
 
+// What node:http refuses in a header value (it throws): anything but tab, visible ASCII, space and obs-text.
+// eslint-disable-next-line no-control-regex
+const NOT_A_HEADER_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
+
 /** The request headers sent to the origin: ours, then forwarded viewer headers, then `originHeaders`. */
 export function originRequestHeaders(
   viewerHeaders: Readonly<Record<string, string | undefined>>,
@@ -93,7 +97,8 @@ export function originRequestHeaders(
   const headers: Record<string, string> = { 'user-agent': USER_AGENT };
   for (const name of forwardHeaders.map((n) => n.toLowerCase())) {
     const value = viewerHeaders[name];
-    if (value !== undefined && !forwardHeaderProblem(name)) headers[name] = value;
+    // A value no HTTP request may carry is left out: the fetch goes on without it rather than failing.
+    if (value !== undefined && !forwardHeaderProblem(name) && !NOT_A_HEADER_VALUE.test(value)) headers[name] = value;
   }
   for (const [name, value] of Object.entries(originHeaders)) {
     const lower = name.toLowerCase();

@@ -166,6 +166,15 @@ describe('200 from the origin', () => {
     expect((await s3.getObject(BUCKET, 'empty.txt'))?.body.length).toBe(0);
   });
 
+  test('a forwarded viewer header whose value no request may carry is left out, and the object is still fetched', async () => {
+    serve('/zh.txt', { body: 'ni hao', headers: { 'content-type': 'text/plain' } });
+    const result = await get('/zh.txt', { headers: { 'accept-language': '中文' } });
+    expectClean(result);
+    expect(result.status).toBe(200);
+    expect(result.body.toString()).toBe('ni hao');
+    expect((await origin.requested('/base/zh.txt')).headers['accept-language']).toBeUndefined();
+  });
+
   test('a gzip body the origin sends whatever was asked is stored as received, with its Content-Encoding, then redirected to, not streamed', async () => {
     const gzipped = gzipSync(Buffer.from('hello mirror '.repeat(5000)));
     serve('/app.js', { body: gzipped, headers: { 'content-type': 'text/javascript', 'content-encoding': 'gzip' } });

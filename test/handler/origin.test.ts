@@ -28,6 +28,11 @@ describe('originRequestHeaders', () => {
     expect(headers).toEqual({ 'user-agent': USER_AGENT, 'accept-language': 'fr', 'accept-encoding': 'identity' });
   });
 
+  test('a forwarded value node:http would refuse (a character above U+00FF, a CR) is left out; obs-text is kept', () => {
+    const headers = originRequestHeaders({ 'accept-language': '中文', 'x-a': 'a\rb', 'x-b': 'caf\u00e9' }, ['accept-language', 'x-a', 'x-b'], {});
+    expect(headers).toEqual({ 'user-agent': USER_AGENT, 'x-b': 'caf\u00e9', 'accept-encoding': 'identity' });
+  });
+
   test('static origin headers win over forwarded ones; accept-encoding stays identity, host and range are never set', () => {
     const headers = originRequestHeaders(viewer, ['accept-language', 'user-agent'], { 'X-Api-Key': 's3cret', 'Accept-Language': 'en', 'Accept-Encoding': 'gzip', 'Host': 'other.example', 'Range': 'bytes=0-1' });
     expect(headers).toEqual({ 'user-agent': 'Amazon CloudFront', 'accept-language': 'en', 'x-api-key': 's3cret', 'accept-encoding': 'identity' });
