@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { send, sha256 } from './helpers';
 import { InvocationRecord, LocalFunctionUrl, LocalFunctionUrlOptions } from '../../local/lambda/function-url';
@@ -39,6 +40,35 @@ function nextInvocation(fn: LocalFunctionUrl, rawPath: string): Promise<Invocati
     };
     fn.on('invocation', listener);
   });
+}
+
+/**
+ * What a `/gate/<port>/<n>` invocation waits on: `reached` resolves once the function is waiting (so it is
+ * running, its first 64 KiB written), `open()` lets it go on. Close it with `close()`.
+ */
+async function startGate(): Promise<{ port: number; reached: Promise<void>; open(): void; close(): Promise<void> }> {
+  let reach!: () => void;
+  const reached = new Promise<void>((resolve) => (reach = resolve));
+  const waiting: http.ServerResponse[] = [];
+  let opened = false;
+  const server = http.createServer((_req, res) => {
+    if (opened) res.end();
+    else waiting.push(res);
+    reach();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    reached,
+    open: () => {
+      opened = true;
+      for (const res of waiting.splice(0)) res.end();
+    },
+    close: () => new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
 }
 
 /** What /bytes/<n> answers. */
@@ -149,21 +179,30 @@ test('the timeout kills the invocation (502) and its container', async () => {
 });
 
 test('a caller that goes away does not stop the function, nor its container', async () => {
-  const done = nextInvocation(fn, '/bytes/5000000');
-  await new Promise<void>((resolve) => {
-    const req = http.get({ host: '127.0.0.1', port: fn.port, path: '/bytes/5000000' }, (res) => {
-      res.once('data', () => {
-        req.destroy();
-        resolve();
+  const gate = await startGate();
+  try {
+    // The function writes 64 KiB, then waits for the gate: the caller is gone before the rest is written.
+    const target = `/gate/${gate.port}/5000000`;
+    const done = nextInvocation(fn, target);
+    await new Promise<void>((resolve) => {
+      const req = http.get({ host: '127.0.0.1', port: fn.port, path: target }, (res) => {
+        res.once('data', () => {
+          req.destroy();
+          resolve();
+        });
       });
+      req.on('error', () => undefined);
     });
-    req.on('error', () => undefined);
-  });
-  const record = await done;
-  expect(record).toMatchObject({ callerAborted: true, completed: false });
-  expect(record.error).toBeUndefined();
-  // Not killed: the container that ran it is idle, ready for the next invocation.
-  expect(fn.containers.find((c) => c.id === record.containerId)?.state).toBe('idle');
+    await gate.reached;
+    gate.open();
+    const record = await done;
+    expect(record).toMatchObject({ callerAborted: true, completed: false });
+    expect(record.error).toBeUndefined();
+    // Not killed: the container that ran it is idle, ready for the next invocation.
+    expect(fn.containers.find((c) => c.id === record.containerId)?.state).toBe('idle');
+  } finally {
+    await gate.close();
+  }
 });
 
 test('streamed responses stop at 200 MB; buffered ones above 6 MB are a 502', async () => {
@@ -221,8 +260,22 @@ test('one invocation at a time per container: beyond the maximum, invocations qu
   expect(queued.pool.started).toBe(1);
 
   const throttled = await start({ maxContainers: 1, whenBusy: 'throttle' });
-  const statuses = (await Promise.all([send(throttled.url, '/sleep/300'), send(throttled.url, '/sleep/300')])).map((r) => r.status).sort();
-  expect(statuses).toEqual([200, 429]);
+  const gate = await startGate();
+  try {
+    // The first invocation holds the one container until the gate opens; the second comes while it does.
+    const target = `/gate/${gate.port}/1000`;
+    const firstOver = nextInvocation(throttled, target);
+    const first = send(throttled.url, target);
+    await gate.reached;
+    expect((await send(throttled.url, '/sleep/10')).status).toBe(429);
+    gate.open();
+    expect((await first).status).toBe(200);
+    // Once the first invocation is over, its container takes the next one.
+    await firstOver;
+    expect((await send(throttled.url, '/sleep/10')).status).toBe(200);
+  } finally {
+    await gate.close();
+  }
 });
 
 test('AWS_IAM: an unsigned request is refused; a signed one carries the IAM caller', async () => {
