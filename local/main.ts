@@ -152,7 +152,7 @@ async function main(): Promise<void> {
         `  curl -i ${url}/data/info.json          # a miss: fetched from the origin, stored, answered`,
         `  curl -i ${url}/data/info.json          # again: served from the bucket`,
         `  curl -sL -o /dev/null -D - ${url}/files/20mib.bin   # above the stream threshold: stored first, a 302 to itself, then from the bucket`,
-        `  curl -s --compressed ${url}/docs/notes.txt | head -2   # stored gzip-encoded, as the origin sent it`,
+        `  curl -sL --compressed ${url}/docs/notes.txt | head -2  # sent gzip-encoded: stored as sent, a 302 to itself, then from the bucket`,
         `  curl -i ${url}/missing.html            # 404 passes through, nothing stored`,
       ]
       : [
