@@ -19,7 +19,7 @@ export type Outcome =
   | 'origin-error'
   /** The origin was too slow (connect, headers or body idle timeout). */
   | 'timeout'
-  /** The function's own time ran out before the object was stored; the upload was aborted. */
+  /** The function's own time ran out before the store was confirmed; the upload was aborted (a commit S3 had already received may still land). */
   | 'deadline'
   /** The object is larger than `maxObjectSize`. */
   | 'too-large'

@@ -15,7 +15,7 @@ import { discardBody, fetchOrigin, isTimeoutError, OriginResponse, OriginTranspo
 import { originUrl } from './origin-url';
 import { ALLOWED_METHODS, selfRedirectLocation, ViewerResponse } from './respond';
 import { Answer, badGateway, gatewayTimeout, NO_STORE, rejected, verdictForOriginStatus } from './status';
-import { DEFAULT_CONTENT_TYPE, ObjectStore, storedHeaders } from './store';
+import { ABORT_UPLOAD_TIMEOUT_MS, DEFAULT_CONTENT_TYPE, ObjectStore, storedHeaders } from './store';
 import { requestKeyFromRawPath } from './variant-key';
 
 /** What the handler is built from. */
@@ -50,10 +50,11 @@ export function deadlineAfter(remainingMs: number): number {
   return Math.max(0, remainingMs - Math.min(DEADLINE_MARGIN_MS, Math.floor(remainingMs / 5)));
 }
 
-/** The function's time ran out before the object was stored. */
+/** The function's time ran out before the store was confirmed. */
 export class DeadlineError extends Error {
   constructor() {
-    super('the function\'s time (handlerTimeout) ran out before the object was stored');
+    // A PutObject or CompleteMultipartUpload cancelled at the deadline may still have been committed by S3.
+    super('the function\'s time (handlerTimeout) ran out before the store was confirmed');
     this.name = 'DeadlineError';
   }
 }
@@ -81,8 +82,12 @@ export function createMirrorHandler(deps: MirrorDependencies): MirrorHandler {
     const deadline = new AbortController();
     const remainingMs = typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : undefined;
     const timer = remainingMs === undefined ? undefined : setTimeout(() => deadline.abort(new DeadlineError()), deadlineAfter(remainingMs));
+    // Half the time kept back may go to dropping the upload after the deadline; the other half to logging.
+    const abortGraceMs = remainingMs === undefined
+      ? undefined
+      : Math.min(ABORT_UPLOAD_TIMEOUT_MS, Math.floor((remainingMs - deadlineAfter(remainingMs)) / 2));
     try {
-      const scope = { event, method, viewer, config, s3, endpoint, transport: deps.transport, clock, deadline: deadline.signal };
+      const scope = { event, method, viewer, config, s3, endpoint, transport: deps.transport, clock, deadline: deadline.signal, abortGraceMs };
       line = { ...base, ...(await mirrorRequest(scope)) };
     } catch (err) {
       // A bug, not a request outcome: answer 500 if nothing went out yet, otherwise break the response.
@@ -110,6 +115,8 @@ interface RequestScope {
   readonly clock: () => number;
   /** Aborts with a `DeadlineError` when the request must give up, so that it ends before Lambda stops the function. */
   readonly deadline: AbortSignal;
+  /** How long dropping the upload may take after the deadline (the store's default when undefined). */
+  readonly abortGraceMs?: number;
 }
 
 type RequestLog = Omit<LogLine, 'totalMs' | 'requestId' | 'method'>;
@@ -245,7 +252,14 @@ async function transfer(
     }
     const streaming = !headOnly && !encoded && length !== undefined && length <= threshold;
     const target = {
-      s3: scope.s3, bucket: config.bucketName, key, contentLength: length, maxBytes: config.maxObjectSizeBytes, headers: s3Headers, signal: deadline,
+      s3: scope.s3,
+      bucket: config.bucketName,
+      key,
+      contentLength: length,
+      maxBytes: config.maxObjectSizeBytes,
+      headers: s3Headers,
+      signal: deadline,
+      abortGraceMs: scope.abortGraceMs,
     };
     const writer = (store = new ObjectStore(target));
 
@@ -282,14 +296,15 @@ async function transfer(
       return finish(answer.outcome, answer.status, errorMessage(result.error));
     }
     if (streaming) return finish(result.outcome, 200);
-    if (headOnly) {
+    // HEAD gets the headers (an encoded object's go the way its body does: from S3, after the redirect).
+    if (headOnly && !encoded) {
       viewer.begin(200, objectHeaders(origin.headers, contentType, bytes));
       viewer.end();
       return finish(result.outcome, 200);
     }
     // Stored at full speed; the viewer asks again and gets it from S3 (Lambda streams slowly past 6 MB).
     viewer.begin(302, { 'location': location, 'cache-control': NO_STORE, 'content-type': 'text/plain; charset=utf-8' });
-    viewer.write(Buffer.from('Stored; request it again\n', 'utf8'));
+    if (!headOnly) viewer.write(Buffer.from('Stored; request it again\n', 'utf8'));
     viewer.end();
     return finish(result.outcome, 302);
   } catch (err) {

@@ -65,12 +65,14 @@ export interface StoreTarget {
   readonly queueSize?: number;
   /**
    * When this aborts (the function's deadline), every S3 request still running is cancelled and the store
-   * fails; the upload is then dropped with a request of its own, given at most `ABORT_UPLOAD_TIMEOUT_MS`.
+   * fails. The upload is dropped with a request of its own, which may run `abortGraceMs` past the deadline.
    */
   readonly signal?: AbortSignal;
+  /** How long the AbortMultipartUpload may run past `signal` (default `ABORT_UPLOAD_TIMEOUT_MS`); it must fit in the time kept back. */
+  readonly abortGraceMs?: number;
 }
 
-/** How long the AbortMultipartUpload sent after the deadline may take: it must fit in the time kept back. */
+/** Default of `StoreTarget.abortGraceMs`. */
 export const ABORT_UPLOAD_TIMEOUT_MS = 2_000;
 
 /** One object to store from a stream. */
@@ -167,18 +169,46 @@ export class ObjectStore {
   private async dropUpload(): Promise<StoreResult> {
     for (const wake of this.waiting.splice(0)) wake();
     if (this.uploadId) {
-      // S3 keeps parts that land after an abort: wait for those in flight first.
+      // S3 keeps parts that land after an abort: wait for those in flight first. (A part the deadline cancelled
+      // is no longer waited for; if its bytes had all gone, S3 may still keep it: the bucket's lifecycle rule
+      // for incomplete uploads is what removes such parts.)
       await Promise.allSettled(this.inFlight);
       const uploadId = await this.uploadId.catch(() => undefined);
       if (uploadId !== undefined) {
         const abort = new AbortMultipartUploadCommand({ Bucket: this.target.bucket, Key: this.target.key, UploadId: uploadId });
-        // After the deadline the S3 client's own timeouts (and retries) would outlast the function.
-        const options = this.target.signal?.aborted ? { abortSignal: AbortSignal.timeout(ABORT_UPLOAD_TIMEOUT_MS) } : undefined;
-        await this.target.s3.send(abort, options).catch(() => undefined);
+        const limit = this.abortLimit();
+        try {
+          await this.target.s3.send(abort, limit ? { abortSignal: limit.signal } : undefined).catch(() => undefined);
+        } finally {
+          limit?.dispose();
+        }
       }
     }
     const error = this.failure!;
     return { outcome: isAlreadyThere(error) ? 'exists' : 'store-error', error };
+  }
+
+  /**
+   * A signal that ends the AbortMultipartUpload `abortGraceMs` after the deadline (whenever the deadline comes):
+   * the S3 client's own timeouts and retries would outlast the function.
+   */
+  private abortLimit(): { readonly signal: AbortSignal; dispose(): void } | undefined {
+    const deadline = this.target.signal;
+    if (!deadline) return undefined;
+    const limit = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const start = (): void => {
+      timer = setTimeout(() => limit.abort(toError(deadline.reason)), this.target.abortGraceMs ?? ABORT_UPLOAD_TIMEOUT_MS);
+    };
+    if (deadline.aborted) start();
+    else deadline.addEventListener('abort', start, { once: true });
+    return {
+      signal: limit.signal,
+      dispose: () => {
+        clearTimeout(timer);
+        deadline.removeEventListener('abort', start);
+      },
+    };
   }
 
   /** Copies from `offset` while there is room; returns where it stopped. */
