@@ -17,6 +17,7 @@ import {
   WARNINGS,
   WARNING_IDS,
   memoryWarning,
+  logBucketProblem,
   propsProblems,
   validationError,
   variantFunctionTooLarge,
@@ -274,6 +275,11 @@ export class MirrorOriginDistribution extends Construct {
     super(scope, id);
     const problems = propsProblems(props);
     if (problems.length > 0) throw validationError(this.node.path, problems);
+    const logBucket = props.logBucket;
+    if (logBucket) {
+      // At synth, when the app has finished with the bucket (its ownership can still change after this line).
+      this.node.addValidation({ validate: () => [logBucketProblem(logBucket)].filter((problem): problem is string => problem !== undefined) });
+    }
 
     const keyPrefix = props.keyPrefix ?? '';
     const ownsBucket = props.bucket === undefined;

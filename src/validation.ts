@@ -68,13 +68,13 @@ export const ORIGIN_REQUEST_POLICY_HEADER_QUOTA = 10;
 export const WARNINGS = {
   minTtl: (seconds: number): string =>
     `minTtl is ${seconds} s: CloudFront then caches for at least that long the handler's redirect for objects above ` +
-    'streamThreshold (a redirect to the same URL that loops while cached) and its no-store error answers. Keep minTtl at 0.',
+    'streamThreshold and for objects the origin sends encoded (a redirect to the same URL that loops while cached). Keep minTtl at 0.',
   cachePolicyMinTtl: (seconds: number | undefined): string =>
     (seconds === undefined
       ? 'The minimum TTL of cachePolicy cannot be checked at synth (an imported policy that is not a known managed one, or a token).'
       : `cachePolicy has a minimum TTL of ${seconds} s.`) +
-    ' With a minimum TTL above 0 CloudFront caches the handler\'s redirect for objects above streamThreshold ' +
-    '(a redirect to the same URL that loops while cached) and its no-store error answers. Use a policy with a minimum TTL of 0.',
+    ' With a minimum TTL above 0 CloudFront caches the handler\'s redirect for objects above streamThreshold and for objects ' +
+    'the origin sends encoded (a redirect to the same URL that loops while cached). Use a policy with a minimum TTL of 0.',
   memory: (thresholdBytes: number, maxObjectBytes: number, partBytes: number, memoryMiB: number): string =>
     `A miss can hold ${mib(thresholdBytes + (UPLOAD_QUEUE_SIZE + 1) * partBytes)} MiB of the object in the handler's memory, ` +
     `more than half of its ${memoryMiB} MiB: up to streamThreshold (${mib(thresholdBytes)} MiB), which a streamed object ` +
@@ -157,16 +157,16 @@ export function propsProblems(props: MirrorOriginDistributionProps): string[] {
   if (props.logFilePrefix !== undefined && !props.enableLogging && !props.logBucket) {
     problems.push('logFilePrefix needs logging: set enableLogging to true or give a logBucket');
   }
-  add('logBucket', props.logBucket && logBucketProblem(props.logBucket));
   return problems;
 }
 
 /**
  * CloudFront writes standard logs through ACLs: a bucket defined in this app whose object ownership
  * disables them (BucketOwnerEnforced, also S3's default when none is set) would fail at deployment.
- * An imported bucket, or ownership given as a token, cannot be checked here.
+ * An imported bucket, or ownership given as a token, cannot be checked. Run at synth (the app can still
+ * change a bucket's ownership after the construct is made, as `allowLogDelivery()` does), as "logBucket …".
  */
-function logBucketProblem(bucket: s3.IBucket): string | undefined {
+export function logBucketProblem(bucket: s3.IBucket): string | undefined {
   const cfn = bucket.node.defaultChild;
   if (!(cfn instanceof s3.CfnBucket)) return undefined;
   // The L2 bucket gives its ownership as a lazy value: resolved, it is plain data or CloudFormation (a Ref, say).
@@ -176,7 +176,7 @@ function logBucketProblem(bucket: s3.IBucket): string | undefined {
   const ownership = rules.map((rule) => (rule as { objectOwnership?: unknown } | undefined)?.objectOwnership);
   if (ownership.some((value) => typeof value !== 'string')) return undefined;
   if (ownership.length > 0 && !ownership.includes('BucketOwnerEnforced')) return undefined;
-  return 'must allow ACLs, which CloudFront writes its logs with: create it with objectOwnership ' +
+  return 'logBucket must allow ACLs, which CloudFront writes its logs with: create it with objectOwnership ' +
     `OBJECT_WRITER or BUCKET_OWNER_PREFERRED (got ${ownership.length > 0 ? ownership.join(', ') : 'none, which S3 takes as BucketOwnerEnforced'}), ` +
     'or leave logBucket out and set enableLogging for a bucket made for it';
 }

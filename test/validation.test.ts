@@ -128,10 +128,20 @@ describe('bad props fail at synth, naming the construct path, the prop, what was
   test.each<[string, s3.BucketProps, string]>([
     ['without object ownership (S3 takes it as BucketOwnerEnforced)', {}, 'none, which S3 takes as BucketOwnerEnforced'],
     ['with BucketOwnerEnforced', { objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED }, 'BucketOwnerEnforced'],
-  ])('a logBucket %s is refused: CloudFront writes logs with ACLs and would fail at deployment', (_, bucketProps, got) => {
-    expect(errorOf((stack) => ({ logBucket: new s3.Bucket(stack, 'Logs', bucketProps) }))).toBe(
-      '[Stack/Mirror] logBucket must allow ACLs, which CloudFront writes its logs with: create it with objectOwnership ' +
+  ])('a logBucket %s is refused at synth: CloudFront writes logs with ACLs and would fail at deployment', (_, bucketProps, got) => {
+    expect(errorOf((stack) => ({ logBucket: new s3.Bucket(stack, 'Logs', bucketProps) }))).toBe('Validation failed with the following errors:\n' +
+      '  [Stack/Mirror] logBucket must allow ACLs, which CloudFront writes its logs with: create it with objectOwnership ' +
       `OBJECT_WRITER or BUCKET_OWNER_PREFERRED (got ${got}), or leave logBucket out and set enableLogging for a bucket made for it`);
+  });
+
+  test('a logBucket is checked as the app leaves it: ownership set after the construct counts', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Stack');
+    const logs = new s3.Bucket(stack, 'Logs');
+    new MirrorOriginDistribution(stack, 'Mirror', { endpoint: 'https://example.com', logBucket: logs });
+    // As allowLogDelivery() does when the bucket also takes S3 access logs.
+    (logs.node.defaultChild as s3.CfnBucket).ownershipControls = { rules: [{ objectOwnership: 'ObjectWriter' }] };
+    expect(() => app.synth()).not.toThrow();
   });
 
   test.each<[string, (stack: Stack) => s3.IBucket]>([
