@@ -10,7 +10,6 @@ import { Construct } from 'constructs';
 import { acknowledgeNagFindings } from './acknowledgements';
 import { FUNCTION_URL_READ_TIMEOUT_SECONDS, MirrorConfig, toEnvironment } from './config';
 import { MirrorFunction } from './handler/mirror-function';
-
 import {
   ORIGIN_REQUEST_POLICY_HEADER_QUOTA,
   PROP_DEFAULTS,
@@ -278,7 +277,12 @@ export class MirrorOriginDistribution extends Construct {
     const logBucket = props.logBucket;
     if (logBucket) {
       // At synth, when the app has finished with the bucket (its ownership can still change after this line).
-      this.node.addValidation({ validate: () => [logBucketProblem(logBucket)].filter((problem): problem is string => problem !== undefined) });
+      this.node.addValidation({
+        validate: () => {
+          const problem = logBucketProblem(logBucket);
+          return problem ? [problem] : [];
+        },
+      });
     }
 
     const keyPrefix = props.keyPrefix ?? '';

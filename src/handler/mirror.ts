@@ -81,11 +81,10 @@ export function createMirrorHandler(deps: MirrorDependencies): MirrorHandler {
     // One deadline for the whole request: the origin's answer (redirects included) and the store.
     const deadline = new AbortController();
     const remainingMs = typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : undefined;
-    const timer = remainingMs === undefined ? undefined : setTimeout(() => deadline.abort(new DeadlineError()), deadlineAfter(remainingMs));
+    const stopAfterMs = remainingMs === undefined ? undefined : deadlineAfter(remainingMs);
+    const timer = stopAfterMs === undefined ? undefined : setTimeout(() => deadline.abort(new DeadlineError()), stopAfterMs);
     // Half the time kept back may go to dropping the upload after the deadline; the other half to logging.
-    const abortGraceMs = remainingMs === undefined
-      ? undefined
-      : Math.min(ABORT_UPLOAD_TIMEOUT_MS, Math.floor((remainingMs - deadlineAfter(remainingMs)) / 2));
+    const abortGraceMs = stopAfterMs === undefined ? undefined : Math.min(ABORT_UPLOAD_TIMEOUT_MS, Math.floor((remainingMs! - stopAfterMs) / 2));
     try {
       const scope = { event, method, viewer, config, s3, endpoint, transport: deps.transport, clock, deadline: deadline.signal, abortGraceMs };
       line = { ...base, ...(await mirrorRequest(scope)) };

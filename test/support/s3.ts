@@ -53,8 +53,6 @@ export interface S3Object {
 
 /** Requests `LocalS3.stall` never answers. */
 export interface StalledRequests {
-  /** Resolves when the first matching request arrives. */
-  readonly arrived: Promise<void>;
   /** Resolves when a client closes the connection of a stalled request. */
   readonly abandoned: Promise<void>;
   /** Stops stalling (later requests are served) and closes the connections of stalled ones still open. */
@@ -116,7 +114,6 @@ export async function startS3(options: {
   interface Stall {
     readonly open: Set<http.ServerResponse>;
     match(request: Omit<S3Request, 'status'>): boolean;
-    arrive(): void;
     abandon(): void;
   }
   const stalls = new Set<Stall>();
@@ -124,7 +121,6 @@ export async function startS3(options: {
     const described = describe(req.method ?? '', req.url ?? '/');
     const stall = [...stalls].find((h) => h.match(described));
     if (stall) {
-      stall.arrive();
       stall.open.add(res);
       // Reading on is how a closed connection is noticed.
       req.resume();
@@ -185,14 +181,11 @@ export async function startS3(options: {
       });
     },
     stall: (match) => {
-      let arrive!: () => void;
       let abandon!: () => void;
-      const arrived = new Promise<void>((resolve) => (arrive = resolve));
       const abandoned = new Promise<void>((resolve) => (abandon = resolve));
-      const stall: Stall = { match, arrive, abandon, open: new Set<http.ServerResponse>() };
+      const stall: Stall = { match, abandon, open: new Set<http.ServerResponse>() };
       stalls.add(stall);
       return {
-        arrived,
         abandoned,
         end: () => {
           stalls.delete(stall);
