@@ -45,7 +45,7 @@ interface Options {
 
 const USAGE = `Usage: npx projen bench [--runs N] [--sizes MiB,MiB,…] [--cold-starts N] [--no-bandwidth-cap] [--no-write] [--handler-dir DIR]
 
-  --runs N             runs per design and size, medians reported (default 5)
+  --runs N             runs per design and size, medians reported (default 5; targets judged from 3)
   --sizes LIST         object sizes in MiB (default 1,16,128,512)
   --cold-starts N      fresh processes per SDK option for the cold start (default 10; 0 skips it)
   --no-bandwidth-cap   do not cap streamed responses to ~2 MB/s after 6 MB as Lambda does

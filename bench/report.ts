@@ -122,6 +122,9 @@ function sizeName(size: number): string {
   return size >= MiB ? `${size / MiB} MiB` : `${size / 1024} KiB`;
 }
 
+/** The fewest runs whose medians are judged against the targets. */
+export const MIN_JUDGED_RUNS = 3;
+
 /** The targets of the issue, checked against the medians. */
 export function targets(samples: readonly Sample[], sizes: readonly number[], info: RunInfo): Target[] {
   const f = (design: Design, size: number) => figures(samples, design, size, info);
@@ -223,9 +226,16 @@ export function renderReport(
       ...cells((x) => x.firstByteMs), ...cells((x) => x.wholeBodyMs), ...cells((x) => x.storedMs), ...cells((x) => x.peakRssMiB),
     ].join(' | ')} |`);
   }
+  // A median of one or two runs is decided by a single slow run (a GC pause, the other core busy): the
+  // targets are judged on at least 3 runs, as the issue asks; fewer only show the figures.
+  const judged = info.runs >= MIN_JUDGED_RUNS;
   lines.push('', '| target | met | figures |', '|---|:---:|---|');
   for (const target of targets(samples, sizes, info)) {
-    lines.push(`| ${target.name} | ${target.met === undefined ? '–' : target.met ? 'yes' : '**no**'} | ${target.detail} |`);
+    const met = !judged || target.met === undefined ? '–' : target.met ? 'yes' : '**no**';
+    lines.push(`| ${target.name} | ${met} | ${target.detail} |`);
+  }
+  if (!judged) {
+    lines.push('', `Targets not judged: ${info.runs} run${info.runs === 1 ? '' : 's'}, fewer than ${MIN_JUDGED_RUNS}.`);
   }
   if (coldStarts.length > 0) {
     lines.push(
