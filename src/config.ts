@@ -2,7 +2,9 @@
  * The configuration the construct hands to the fetch-and-store handler, as
  * Lambda environment variables. The construct serialises it with
  * `toEnvironment`, the handler reads it back with `fromEnvironment`; both import
- * this module, so no name or rule is written twice.
+ * this module, so no name or rule is written twice. The variant CloudFront
+ * Function takes `variantQueryStrings` from the same configuration object, and
+ * shares its rules with the handler through `src/variant/rules.ts`.
  *
  * This module is bundled into the handler: it must not import aws-cdk-lib.
  */

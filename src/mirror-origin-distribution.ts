@@ -304,6 +304,9 @@ export class MirrorOriginDistribution extends Construct {
       removalPolicy: RemovalPolicy.DESTROY,
     });
     const role = this.handlerRole(logGroup, keyPrefix);
+    // One configuration for both sides: the handler reads it from its environment, and the variant
+    // CloudFront Function gets its parameter list from the same object.
+    const config = this.handlerConfig(props, keyPrefix);
 
     const handler = new MirrorFunction(this, 'Handler', {
       description: 'cdk-mirror-origin: fetches an object missing from the mirror, stores it in S3 and answers',
@@ -313,7 +316,7 @@ export class MirrorOriginDistribution extends Construct {
       reservedConcurrentExecutions: props.reservedConcurrency,
       role,
       logGroup,
-      environment: toEnvironment(this.handlerConfig(props, keyPrefix), {
+      environment: toEnvironment(config, {
         json: (value) => Stack.of(this).toJsonString(value),
         number: (value) => Tokenization.stringifyNumber(value),
       }),
@@ -347,7 +350,7 @@ export class MirrorOriginDistribution extends Construct {
         cachePolicy: props.cachePolicy ?? this.newCachePolicy(props),
         originRequestPolicy: this.newOriginRequestPolicy(props.forwardHeaders ?? []),
         responseHeadersPolicy: props.responseHeadersPolicy,
-        functionAssociations: this.variantFunctionAssociations(props.variantQueryStrings ?? []),
+        functionAssociations: this.variantFunctionAssociations(config.variantQueryStrings),
       },
       defaultRootObject: props.defaultRootObject ?? PROP_DEFAULTS.defaultRootObject,
       // CloudFront caches 4xx and 5xx answers for at least 10 s, `no-store` or not, unless told otherwise per
