@@ -6,8 +6,16 @@
  * `enableLogging`, `webAclId`, `geoRestriction` or `certificate` no longer needs it.
  */
 import { Stack, Validations } from 'aws-cdk-lib';
+import type * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { IConstruct } from 'constructs';
-import type { MirrorOriginDistribution, MirrorOriginDistributionProps } from './mirror-origin-distribution';
+import type { MirrorOriginDistributionProps } from './props';
+
+/** The parts of a mirror the acknowledgements are recorded on. */
+export interface NagTargets extends IConstruct {
+  readonly bucket: s3.IBucket;
+  readonly distribution: cloudfront.Distribution;
+}
 
 /** What the acknowledgements depend on. */
 export interface NagContext {
@@ -20,7 +28,7 @@ export interface NagContext {
 }
 
 /** Acknowledges the findings the construct's design accepts, on the constructs they concern. */
-export function acknowledgeNagFindings(mirror: MirrorOriginDistribution, context: NagContext): void {
+export function acknowledgeNagFindings(mirror: NagTargets, context: NagContext): void {
   const { props } = context;
   const acknowledge = (scope: IConstruct | undefined, id: string, reason: string): void => {
     if (scope) Validations.of(scope).acknowledge({ id, reason });

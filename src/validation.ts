@@ -24,7 +24,7 @@ import {
   UPLOAD_QUEUE_SIZE,
   variantQueryStringsProblems,
 } from './config';
-import type { MirrorOriginDistributionProps } from './mirror-origin-distribution';
+import type { MirrorOriginDistributionProps } from './props';
 
 /** The `@default` of every construct prop that has one; the handler's own defaults come from `DEFAULTS`. */
 export const PROP_DEFAULTS = {
