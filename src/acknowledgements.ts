@@ -3,7 +3,8 @@
  *
  * They are recorded with aws-cdk-lib's own `Validations.of(x).acknowledge()`, which cdk-nag 3 reads, so the
  * library does not depend on cdk-nag. Each one is added only while its condition holds: a user who sets
- * `enableLogging`, `webAclId`, `geoRestriction` or `certificate` no longer needs it.
+ * `enableLogging`, `webAclId`, `geoRestriction` or `certificate` no longer needs it. A user's own distribution
+ * bound to a `MirrorOrigin` gets no acknowledgement: its settings are the user's.
  */
 import { Stack, Validations } from 'aws-cdk-lib';
 import type * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
@@ -11,43 +12,28 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { IConstruct } from 'constructs';
 import type { MirrorOriginDistributionProps } from './props';
 
-/** The parts of a mirror the acknowledgements are recorded on. */
-export interface NagTargets extends IConstruct {
+/** A mirror, as far as its acknowledgements go. */
+export interface NagOrigin extends IConstruct {
   readonly bucket: s3.IBucket;
-  readonly distribution: cloudfront.Distribution;
 }
 
-/** What the acknowledgements depend on. */
-export interface NagContext {
-  /** Whether the construct created the mirror bucket (a bucket brought by the user is theirs to judge). */
-  readonly ownsBucket: boolean;
-  /** The key prefix the handler may write under. */
-  readonly keyPrefix: string;
-  /** The construct's props. */
-  readonly props: MirrorOriginDistributionProps;
-}
-
-/** Acknowledges the findings the construct's design accepts, on the constructs they concern. */
-export function acknowledgeNagFindings(mirror: NagTargets, context: NagContext): void {
-  const { props } = context;
-  const acknowledge = (scope: IConstruct | undefined, id: string, reason: string): void => {
-    if (scope) Validations.of(scope).acknowledge({ id, reason });
-  };
-
+/** Acknowledges the findings on a mirror's own resources that its design accepts. */
+export function acknowledgeOriginFindings(mirror: NagOrigin, context: { readonly ownsBucket: boolean; readonly keyPrefix: string }): void {
   if (context.ownsBucket) {
     acknowledge(mirror.bucket, 'AwsSolutions-S1',
       'Server access logs would need a second bucket and cost per request; viewer access is logged by CloudFront ' +
       '(enableLogging) and every store by the handler in CloudWatch Logs.');
   }
-  acknowledge(mirror.node.tryFindChild('LogBucket'), 'AwsSolutions-S1',
-    'This is the bucket CloudFront writes its access logs to; logging its own accesses would recurse.');
-
   const objects = mirror.bucket.arnForObjects(`${context.keyPrefix}*`);
   acknowledge(mirror.node.tryFindChild('HandlerRole'), `AwsSolutions-IAM5[Resource::${flattenForNag(Stack.of(mirror).resolve(objects))}]`,
     'The handler stores objects whose keys are only known when a viewer asks for them; it may only put objects and ' +
     'abort multipart uploads under the key prefix, never read, list or delete.');
+}
 
-  const distribution = mirror.distribution;
+/** Acknowledges the findings on a `MirrorOriginDistribution`'s distribution that its defaults accept. */
+export function acknowledgeDistributionFindings(owner: IConstruct, distribution: cloudfront.Distribution, props: MirrorOriginDistributionProps): void {
+  acknowledge(owner.node.tryFindChild('LogBucket'), 'AwsSolutions-S1',
+    'This is the bucket CloudFront writes its access logs to; logging its own accesses would recurse.');
   if (!props.geoRestriction) {
     acknowledge(distribution, 'AwsSolutions-CFR1',
       'The mirror serves the same content as the origin it replaces, to the same countries; set geoRestriction to restrict it.');
@@ -67,6 +53,10 @@ export function acknowledgeNagFindings(mirror: NagTargets, context: NagContext):
       'Without domainNames and certificate the distribution uses the *.cloudfront.net certificate, whose security policy ' +
       'CloudFront fixes; with a certificate the minimum is TLSv1.2_2021.');
   }
+}
+
+function acknowledge(scope: IConstruct | undefined, id: string, reason: string): void {
+  if (scope) Validations.of(scope).acknowledge({ id, reason });
 }
 
 /**

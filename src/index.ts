@@ -1,2 +1,3 @@
 export * from './props';
+export * from './mirror-origin';
 export * from './mirror-origin-distribution';

@@ -18,9 +18,11 @@ export interface MirrorOriginProps {
 
   /**
    * The bucket that holds the mirror. A bucket you bring must let the distribution's OAC statement into its
-   * policy (a bucket defined in the app does; an imported one needs it added by hand).
-   * @default - a new private bucket: all public access blocked, SSL enforced, S3-managed encryption,
-   * bucket owner enforced, retained when the stack is deleted
+   * policy (a bucket defined in the app does; an imported one needs it added by hand). Mirrors may share a bucket:
+   * each behaviour's path pattern owns its keys.
+   * @default - a `MirrorOrigin` made on its own creates a new private bucket: all public access blocked, SSL enforced,
+   * S3-managed encryption, bucket owner enforced, retained when the stack is deleted; `addMirror()` shares the
+   * default mirror's bucket
    */
   readonly bucket?: s3.IBucket;
 
@@ -151,10 +153,56 @@ export interface MirrorOriginProps {
   readonly fallbackStatusCodes?: number[];
 
   /**
-   * Headers CloudFront adds to every response, such as security headers or CORS.
-   * @default - none
+   * Headers CloudFront adds to every response of this mirror's behaviour, such as security headers. Not together
+   * with `cors`, which makes the behaviour's response headers policy itself (a behaviour takes one).
+   * @default - none (or the CORS policy of `cors`)
    */
   readonly responseHeadersPolicy?: cloudfront.IResponseHeadersPolicy;
+
+  /**
+   * Cross-origin requests from browsers: the bucket's CORS rules answer preflight `OPTIONS` (S3 answers it, on hits
+   * and misses alike) and a response headers policy adds the CORS headers to every `GET` and `HEAD`, whether S3 or the
+   * handler answered. Needs a bucket defined in this app (an imported bucket's CORS rules cannot be set from here).
+   * Mirrors that share a bucket share its CORS rules.
+   * @default - no CORS: a preflight gets 403 from S3, and answers carry no CORS headers
+   */
+  readonly cors?: MirrorOriginCors;
+
+  /**
+   * An AWS Region for CloudFront Origin Shield, on both origins of the group (the bucket and the function URL), such
+   * as the Region of the bucket. Origin Shield is one more caching layer that collapses the misses of every edge
+   * location into one request, so a new popular object reaches the function about once instead of once per regional
+   * edge cache; it costs a charge per request that reaches it (see CloudFront pricing) on top of the usual requests.
+   * @default - no Origin Shield
+   */
+  readonly originShieldRegion?: string;
+}
+
+/** Cross-origin (CORS) access to a mirror, for `GET` and `HEAD` (and the preflight `OPTIONS`). */
+export interface MirrorOriginCors {
+  /**
+   * Origins allowed to read the mirror, such as `https://app.example.com` (scheme, host and an optional port, no path),
+   * or `*` for any origin.
+   */
+  readonly allowedOrigins: string[];
+
+  /**
+   * Request headers a cross-origin request may carry (`Access-Control-Allow-Headers`).
+   * @default ["*"] - any header
+   */
+  readonly allowedHeaders?: string[];
+
+  /**
+   * Response headers a browser script may read beyond the CORS-safelisted ones (`Access-Control-Expose-Headers`).
+   * @default - none
+   */
+  readonly exposedHeaders?: string[];
+
+  /**
+   * How long a browser may cache a preflight answer (`Access-Control-Max-Age`); browsers cap it (2 hours in Chromium).
+   * @default Duration.hours(1)
+   */
+  readonly maxAge?: Duration;
 }
 
 /** Properties of a `MirrorOriginDistribution`: its default mirror's, and the distribution's. */

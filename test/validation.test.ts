@@ -176,7 +176,7 @@ describe('tokens are left to the handler to check at run time', () => {
 describe('a minimum TTL above 0 is a warning, not an error', () => {
   test('minTtl > 0', () => {
     const { stack } = mirrorStack({ minTtl: Duration.seconds(5) });
-    Annotations.fromStack(stack).hasWarning('/Stack/Mirror',
+    Annotations.fromStack(stack).hasWarning('/Stack/Mirror/Default',
       Match.stringLikeRegexp('^minTtl is 5 s: CloudFront then caches .* redirect .* Keep minTtl at 0\\. \\[ack: cdk-mirror-origin:minTtl\\]$'));
   });
 
@@ -186,7 +186,7 @@ describe('a minimum TTL above 0 is a warning, not an error', () => {
 
   test('a cache policy defined in the app with a minimum TTL above 0', () => {
     const { stack } = mirrorStack((s) => ({ cachePolicy: new cloudfront.CachePolicy(s, 'Policy', { minTtl: Duration.seconds(30) }) }));
-    Annotations.fromStack(stack).hasWarning('/Stack/Mirror',
+    Annotations.fromStack(stack).hasWarning('/Stack/Mirror/Default',
       Match.stringLikeRegexp('^cachePolicy has a minimum TTL of 30 s\\..*\\[ack: cdk-mirror-origin:cachePolicyMinTtl\\]$'));
   });
 
@@ -197,25 +197,25 @@ describe('a minimum TTL above 0 is a warning, not an error', () => {
 
   test('an imported cache policy cannot be checked: a warning says so', () => {
     const { stack } = mirrorStack((s) => ({ cachePolicy: cloudfront.CachePolicy.fromCachePolicyId(s, 'Imported', 'a-policy-of-my-own') }));
-    Annotations.fromStack(stack).hasWarning('/Stack/Mirror', Match.stringLikeRegexp(
+    Annotations.fromStack(stack).hasWarning('/Stack/Mirror/Default', Match.stringLikeRegexp(
       '^The minimum TTL of cachePolicy cannot be checked at synth \\(an imported policy that is not a known managed one, or a token\\)\\..*cdk-mirror-origin:cachePolicyMinTtl'));
   });
 
   test('managed cache policies: their documented minimum TTL is checked', () => {
     const optimized = mirrorStack({ cachePolicy: cloudfront.CachePolicy.CACHING_OPTIMIZED }).stack;
-    Annotations.fromStack(optimized).hasWarning('/Stack/Mirror',
+    Annotations.fromStack(optimized).hasWarning('/Stack/Mirror/Default',
       Match.stringLikeRegexp('^cachePolicy has a minimum TTL of 1 s\\..*\\[ack: cdk-mirror-origin:cachePolicyMinTtl\\]$'));
     const amplify = mirrorStack({ cachePolicy: cloudfront.CachePolicy.AMPLIFY }).stack;
-    Annotations.fromStack(amplify).hasWarning('/Stack/Mirror', Match.stringLikeRegexp('^cachePolicy has a minimum TTL of 2 s\\.'));
+    Annotations.fromStack(amplify).hasWarning('/Stack/Mirror/Default', Match.stringLikeRegexp('^cachePolicy has a minimum TTL of 2 s\\.'));
     Annotations.fromStack(mirrorStack({ cachePolicy: cloudfront.CachePolicy.CACHING_DISABLED }).stack).hasNoWarning('*', Match.anyValue());
     // A managed policy whose minimum TTL this library does not know still gets the "cannot be checked" warning.
     const unknown = mirrorStack({ cachePolicy: cloudfront.CachePolicy.USE_ORIGIN_CACHE_CONTROL_HEADERS }).stack;
-    Annotations.fromStack(unknown).hasWarning('/Stack/Mirror', Match.stringLikeRegexp('^The minimum TTL of cachePolicy cannot be checked'));
+    Annotations.fromStack(unknown).hasWarning('/Stack/Mirror/Default', Match.stringLikeRegexp('^The minimum TTL of cachePolicy cannot be checked'));
   });
 
   test('a maxObjectSize whose parts would take more than half the memory', () => {
     const { stack } = mirrorStack({ maxObjectSize: Size.tebibytes(2) });
-    Annotations.fromStack(stack).hasWarning('/Stack/Mirror', Match.stringLikeRegexp(
+    Annotations.fromStack(stack).hasWarning('/Stack/Mirror/Default', Match.stringLikeRegexp(
       '^A miss can hold 636 MiB of the object in the handler\'s memory, more than half of its 1024 MiB: up to streamThreshold \\(6 MiB\\).* ' +
       'plus 3 upload parts of 210 MiB \\(maxObjectSize is 2199023255552 bytes .*\\)\\. ' +
       'Raise memorySize, or lower streamThreshold or maxObjectSize\\. \\[ack: cdk-mirror-origin:memory\\]$'));
@@ -225,7 +225,7 @@ describe('a minimum TTL above 0 is a warning, not an error', () => {
 
   test('a streamThreshold that a slow viewer would keep in more than half the memory', () => {
     const { stack } = mirrorStack({ streamThreshold: Size.mebibytes(150), memorySize: 256 });
-    Annotations.fromStack(stack).hasWarning('/Stack/Mirror', Match.stringLikeRegexp(
+    Annotations.fromStack(stack).hasWarning('/Stack/Mirror/Default', Match.stringLikeRegexp(
       '^A miss can hold 165 MiB of the object in the handler\'s memory, more than half of its 256 MiB: up to streamThreshold \\(150 MiB\\).* ' +
       'plus 3 upload parts of 5 MiB .*\\[ack: cdk-mirror-origin:memory\\]$'));
     // The defaults (6 MiB and three 5 MiB parts) fit in the smallest memory.
@@ -235,7 +235,7 @@ describe('a minimum TTL above 0 is a warning, not an error', () => {
 
   test('more forwardHeaders than CloudFront\'s default quota', () => {
     const forwardHeaders = Array.from({ length: 11 }, (_, i) => `x-h${i}`);
-    Annotations.fromStack(mirrorStack({ forwardHeaders }).stack).hasWarning('/Stack/Mirror',
+    Annotations.fromStack(mirrorStack({ forwardHeaders }).stack).hasWarning('/Stack/Mirror/Default',
       Match.stringLikeRegexp('^forwardHeaders names 11 headers; CloudFront allows 10 .*\\[ack: cdk-mirror-origin:forwardHeadersQuota\\]$'));
     Annotations.fromStack(mirrorStack({ forwardHeaders: forwardHeaders.slice(1) }).stack).hasNoWarning('*', Match.anyValue());
   });
