@@ -31,7 +31,9 @@ export function acknowledgeOriginFindings(mirror: NagOrigin, context: { readonly
 }
 
 /** Acknowledges the findings on a `MirrorOriginDistribution`'s distribution that its defaults accept. */
-export function acknowledgeDistributionFindings(owner: IConstruct, distribution: cloudfront.Distribution, props: MirrorOriginDistributionProps): void {
+export function acknowledgeDistributionFindings(
+  owner: IConstruct, distribution: cloudfront.Distribution, props: MirrorOriginDistributionProps,
+): void {
   acknowledge(owner.node.tryFindChild('LogBucket'), 'AwsSolutions-S1',
     'This is the bucket CloudFront writes its access logs to; logging its own accesses would recurse.');
   if (!props.geoRestriction) {

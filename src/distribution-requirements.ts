@@ -100,7 +100,9 @@ interface DistributionConfig {
   readonly customErrorResponses?: ReadonlyArray<{
     readonly errorCode: number; readonly errorCachingMinTtl?: number; readonly responseCode?: number; readonly responsePagePath?: string;
   }>;
-  readonly originGroups?: { readonly items?: ReadonlyArray<{ readonly id: string; readonly members?: { readonly items?: ReadonlyArray<{ readonly originId: string }> } }> };
+  readonly originGroups?: {
+    readonly items?: ReadonlyArray<{ readonly id: string; readonly members?: { readonly items?: ReadonlyArray<{ readonly originId: string }> } }>;
+  };
   readonly defaultCacheBehavior?: Behaviour;
   readonly cacheBehaviors?: ReadonlyArray<Behaviour & { readonly pathPattern: string }>;
 }

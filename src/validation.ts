@@ -117,7 +117,7 @@ function allowedOriginsProblems(cors: MirrorOriginCors): string[] {
   for (const origin of cors.allowedOrigins) {
     if (Token.isUnresolved(origin) || origin === '*') continue;
     if (!/^https?:\/\/(\*\.)?[A-Za-z0-9.-]+(:\d{1,5})?$/.test(origin)) {
-      problems.push(`cors.allowedOrigins must contain "*" or origins such as "https://app.example.com" (scheme, host, optional port; ` +
+      problems.push('cors.allowedOrigins must contain "*" or origins such as "https://app.example.com" (scheme, host, optional port; ' +
         `no path or trailing "/"), got ${JSON.stringify(origin)}`);
     }
   }
