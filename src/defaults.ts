@@ -32,6 +32,7 @@ export const CORS_PROP_DEFAULTS = {
 /** Defaults of the distribution's own props in `MirrorOriginDistributionProps`. */
 export const DISTRIBUTION_PROP_DEFAULTS = {
   defaultRootObject: 'index.html',
+  enableLogging: false,
   priceClass: cloudfront.PriceClass.PRICE_CLASS_ALL,
   httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
   minimumProtocolVersion: cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,

@@ -70,7 +70,8 @@ export class MirrorOriginDistribution extends Construct {
       httpVersion: props.httpVersion ?? d.httpVersion,
       webAclId: props.webAclId,
       geoRestriction: props.geoRestriction,
-      enableLogging: props.enableLogging,
+      // A logBucket alone turns logging on.
+      enableLogging: props.enableLogging ?? (props.logBucket !== undefined || d.enableLogging),
       logBucket: props.logBucket ?? (props.enableLogging ? this.newLogBucket() : undefined),
       logFilePrefix: props.logFilePrefix,
       comment: props.comment ?? defaultComment(props.endpoint),
