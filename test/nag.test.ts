@@ -5,7 +5,8 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { IConstruct } from 'constructs';
-import { MirrorOriginDistribution, MirrorOriginDistributionProps } from '../src';
+import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
+import { MirrorOrigin, MirrorOriginDistribution, MirrorOriginDistributionProps } from '../src';
 
 type Violation = { ruleName: string; severity: string; violatingResources: { constructPath: string }[] };
 
@@ -121,5 +122,33 @@ describe('cdk-nag AwsSolutions over the construct', () => {
     const { app } = build((stack) => ({ bucket: new s3.Bucket(stack, 'Unlogged') }));
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
     expect(() => app.synth()).toThrow(/AwsSolutions-S1[\s\S]*Stack\/Unlogged/);
+  });
+});
+
+describe('cdk-nag AwsSolutions over MirrorOrigin', () => {
+  test('addMirror with cors and Origin Shield: no unacknowledged finding under the construct', () => {
+    const { app, mirror } = build(() => ({ cors: { allowedOrigins: ['https://app.example.com'] } }));
+    mirror.addMirror('/legacy/*', { endpoint: 'https://legacy.example.com', originShieldRegion: 'us-east-1', keyPrefix: 'legacy/' });
+    expect(findings(app)).toEqual([]);
+    expect([...acknowledgements(mirror).keys()].filter((ack) => ack.includes('MirrorLegacy')))
+      .toEqual(['AwsSolutions-IAM5[Resource::<MirrorBucket2EA7A1D4.Arn>/legacy/*] at Stack/Mirror/MirrorLegacy/HandlerRole']);
+  });
+
+  test('on a distribution of the user\'s own: nothing to acknowledge on the mirror\'s resources, and nothing on the user\'s', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Stack');
+    const site = new cloudfront.Distribution(stack, 'Site', {
+      defaultBehavior: { origin: new origins.HttpOrigin('app.example.com') },
+      errorResponses: MirrorOrigin.errorResponses(),
+    });
+    const assets = new MirrorOrigin(stack, 'Mirror', { endpoint: 'https://old.example.com' });
+    site.addBehavior('/assets/*', assets.origin, assets.behaviorOptions);
+    // findings() keeps what is under Stack/Mirror/: the mirror's own resources.
+    expect(findings(app)).toEqual([]);
+    const report = new AwsSolutionsChecks().validateScope(app);
+    const onSite = (report.violations as unknown as Violation[]).flatMap((v) => v.violatingResources
+      .filter((r) => r.constructPath.startsWith('Stack/Site')).map(() => v.ruleName));
+    // The user's distribution is the user's to judge: the construct acknowledges nothing there.
+    expect(onSite).toEqual(expect.arrayContaining(['AwsSolutions-CFR1', 'AwsSolutions-CFR2', 'AwsSolutions-CFR3', 'AwsSolutions-CFR4']));
   });
 });
