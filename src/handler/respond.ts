@@ -10,6 +10,9 @@ import type { Answer } from './status';
 /** Methods a viewer may use, for `allow`. */
 export const ALLOWED_METHODS = 'GET, HEAD, OPTIONS';
 
+/** Origin response headers repeated to the viewer with the object. */
+const VIEWER_HEADERS = ['cache-control', 'etag', 'last-modified', 'content-encoding', 'content-disposition', 'content-language', 'expires'];
+
 /** The viewer's side of one invocation. */
 export class ViewerResponse {
   /** Whether the first body write (and so the prelude) went out: from here on, a failure can only abort. */
@@ -63,15 +66,21 @@ export class ViewerResponse {
     this.stream.end();
   }
 
-  /** A complete answer without an object. */
+  /** A complete answer without an object (a 304 never has a body). */
   answer(answer: Answer, options: { readonly headOnly?: boolean; readonly headers?: Readonly<Record<string, string>> } = {}): void {
     this.begin(answer.status, {
       'content-type': 'text/plain; charset=utf-8',
       'cache-control': answer.cacheControl,
       ...options.headers,
     });
-    this.write(Buffer.from(options.headOnly ? '' : `${answer.message}\n`, 'utf8'));
+    this.write(Buffer.from(options.headOnly || answer.status === 304 ? '' : `${answer.message}\n`, 'utf8'));
     this.end();
+  }
+
+  /** A failure: breaks a body already under way (see `abort`), otherwise answers `answer`. */
+  fail(err: Error, answer: Answer, headOnly: boolean): void {
+    if (this.started) this.abort(err);
+    else this.answer(answer, { headOnly });
   }
 
   /** Whether the answer was aborted. */
@@ -107,4 +116,18 @@ export function selfRedirectLocation(rawPath: string, reencodedPath: string, raw
   if (location.startsWith('//')) location = `/.${location}`;
   if (rawQueryString && /^[\x21-\x7e]*$/.test(rawQueryString) && !rawQueryString.includes('#')) location += `?${rawQueryString}`;
   return location;
+}
+
+/** The viewer's headers for the object: its type and length, and the origin's headers in `VIEWER_HEADERS`. */
+export function objectHeaders(
+  origin: Readonly<Record<string, string | string[] | undefined>>,
+  contentType: string,
+  length: number,
+): Record<string, string> {
+  const headers: Record<string, string> = { 'content-type': contentType, 'content-length': String(length) };
+  for (const name of VIEWER_HEADERS) {
+    const value = origin[name];
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return headers;
 }
