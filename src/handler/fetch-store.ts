@@ -90,6 +90,8 @@ async function fetchStep(env: FetchEnvironment, req: FetchAndStoreRequest): Prom
     viewer?.response.answer(rejected(400, url.reason), { headOnly });
     return { key: key.key, outcome: 'rejected', status: 400, bytes: 0, error: url.reason };
   }
+  // From here on, every answer says it comes from the origin.
+  viewer?.response.markMiss();
   const started = env.clock();
   try {
     const origin = await fetchOrigin({
