@@ -64,6 +64,8 @@ export interface OriginRequest {
   readonly forwardHeaders: readonly string[];
   /** Static headers for every origin request. */
   readonly originHeaders: Readonly<Record<string, string>>;
+  /** `if-none-match` / `if-modified-since` of a revalidation (never a user's: the configuration refuses them). */
+  readonly conditionalHeaders?: Readonly<Record<string, string>>;
   /** Longest wait for response headers, connection included. */
   readonly headersTimeoutMs: number;
   /** Longest pause between two pieces of the body (not counting pauses the reader asked for). */
@@ -88,11 +90,12 @@ export interface OriginResponse extends RawOriginResponse {
 // eslint-disable-next-line no-control-regex
 const NOT_A_HEADER_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 
-/** The request headers sent to the origin: ours, then forwarded viewer headers, then `originHeaders`. */
+/** The request headers sent to the origin: ours, then forwarded viewer headers, then `originHeaders`, then a revalidation's. */
 export function originRequestHeaders(
   viewerHeaders: Readonly<Record<string, string | undefined>>,
   forwardHeaders: readonly string[],
   originHeaders: Readonly<Record<string, string>>,
+  conditionalHeaders: Readonly<Record<string, string>> = {},
 ): Record<string, string> {
   const headers: Record<string, string> = { 'user-agent': USER_AGENT };
   for (const name of forwardHeaders.map((n) => n.toLowerCase())) {
@@ -103,6 +106,9 @@ export function originRequestHeaders(
   for (const [name, value] of Object.entries(originHeaders)) {
     const lower = name.toLowerCase();
     if (!originHeaderNameProblem(lower)) headers[lower] = value;
+  }
+  for (const [name, value] of Object.entries(conditionalHeaders)) {
+    if (!NOT_A_HEADER_VALUE.test(value)) headers[name.toLowerCase()] = value;
   }
   // Anything else would be stored compressed for viewers that never asked for it.
   headers['accept-encoding'] = 'identity';
@@ -115,7 +121,7 @@ export function originRequestHeaders(
  * timeout; the body fails with `OriginTimeoutError` when it stalls.
  */
 export async function fetchOrigin(req: OriginRequest): Promise<OriginResponse> {
-  const headers = originRequestHeaders(req.viewerHeaders, req.forwardHeaders, req.originHeaders);
+  const headers = originRequestHeaders(req.viewerHeaders, req.forwardHeaders, req.originHeaders, req.conditionalHeaders);
   const transport = req.transport ?? nodeTransport;
   let url = req.url;
   for (let redirects = 0; ; redirects++) {
@@ -233,4 +239,12 @@ export function discardBody(body: Readable): void {
 /** Whether an origin error is a timeout (headers or body idle) rather than a failure. */
 export function isTimeoutError(err: unknown): boolean {
   return err instanceof OriginTimeoutError;
+}
+
+/** The origin's Content-Length, when it declared one a body can have. */
+export function declaredLength(headers: Readonly<Record<string, string | string[] | undefined>>): number | undefined {
+  const value = headers['content-length'];
+  if (typeof value !== 'string' || !/^\d+$/.test(value)) return undefined;
+  const length = Number(value);
+  return Number.isSafeInteger(length) ? length : undefined;
 }

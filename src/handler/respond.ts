@@ -2,13 +2,27 @@
  * The answer to the viewer, over Lambda's response stream: status and headers
  * go in the prelude `awslambda.HttpResponseStream.from` writes on the first
  * `write()` (never on `end(chunk)`), then the body. A viewer that goes away
- * only stops the writes to it.
+ * only stops the writes to it. Every answer made after an origin request for
+ * it says so (`x-mirror: miss`); the bucket's answers never carry that header.
  */
 import type { Writable } from 'node:stream';
 import type { Answer } from './status';
 
 /** Methods a viewer may use, for `allow`. */
 export const ALLOWED_METHODS = 'GET, HEAD, OPTIONS';
+
+/**
+ * The response header that tells a miss from a hit: on every answer the function made after it asked the origin
+ * for that request (the streamed 200, the HEAD 200, the 302 after storing, and the 304/404/410/4xx/502/504 of that
+ * fetch). S3 never sends it: it is not stored with the object.
+ */
+export const MIRROR_HEADER = 'x-mirror';
+
+/** The value of `MIRROR_HEADER`. */
+export const MISS = 'miss';
+
+/** Origin response headers repeated to the viewer with the object. */
+const VIEWER_HEADERS = ['cache-control', 'etag', 'last-modified', 'content-encoding', 'content-disposition', 'content-language', 'expires'];
 
 /** The viewer's side of one invocation. */
 export class ViewerResponse {
@@ -21,6 +35,7 @@ export class ViewerResponse {
   /** Why the answer was aborted, if it was: the handler rejects with it once its work is done. */
   public abortError?: Error;
   private readonly settled: Promise<void>;
+  private miss = false;
 
   constructor(private readonly stream: Writable) {
     this.settled = new Promise((resolve) => {
@@ -38,12 +53,18 @@ export class ViewerResponse {
     });
   }
 
+  /** From now on every answer says it comes from the origin (the origin is being asked for this request). */
+  markMiss(): void {
+    this.miss = true;
+  }
+
   /** Sets the status and headers the first `write()` sends. */
   begin(status: number, headers: Readonly<Record<string, string>>): void {
     if (this.started) throw new Error('the response has already started');
     this.status = status;
     if (this.gone || this.stream.destroyed) return;
-    awslambda.HttpResponseStream.from(this.stream, { statusCode: status, headers: { ...headers } });
+    const all = this.miss ? { ...headers, [MIRROR_HEADER]: MISS } : { ...headers };
+    awslambda.HttpResponseStream.from(this.stream, { statusCode: status, headers: all });
   }
 
   /**
@@ -63,15 +84,21 @@ export class ViewerResponse {
     this.stream.end();
   }
 
-  /** A complete answer without an object. */
+  /** A complete answer without an object (a 304 never has a body). */
   answer(answer: Answer, options: { readonly headOnly?: boolean; readonly headers?: Readonly<Record<string, string>> } = {}): void {
     this.begin(answer.status, {
       'content-type': 'text/plain; charset=utf-8',
       'cache-control': answer.cacheControl,
       ...options.headers,
     });
-    this.write(Buffer.from(options.headOnly ? '' : `${answer.message}\n`, 'utf8'));
+    this.write(Buffer.from(options.headOnly || answer.status === 304 ? '' : `${answer.message}\n`, 'utf8'));
     this.end();
+  }
+
+  /** A failure: breaks a body already under way (see `abort`), otherwise answers `answer`. */
+  fail(err: Error, answer: Answer, headOnly: boolean): void {
+    if (this.started) this.abort(err);
+    else this.answer(answer, { headOnly });
   }
 
   /** Whether the answer was aborted. */
@@ -107,4 +134,18 @@ export function selfRedirectLocation(rawPath: string, reencodedPath: string, raw
   if (location.startsWith('//')) location = `/.${location}`;
   if (rawQueryString && /^[\x21-\x7e]*$/.test(rawQueryString) && !rawQueryString.includes('#')) location += `?${rawQueryString}`;
   return location;
+}
+
+/** The viewer's headers for the object: its type and length, and the origin's headers in `VIEWER_HEADERS`. */
+export function objectHeaders(
+  origin: Readonly<Record<string, string | string[] | undefined>>,
+  contentType: string,
+  length: number,
+): Record<string, string> {
+  const headers: Record<string, string> = { 'content-type': contentType, 'content-length': String(length) };
+  for (const name of VIEWER_HEADERS) {
+    const value = origin[name];
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return headers;
 }

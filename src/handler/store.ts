@@ -1,54 +1,42 @@
 /**
  * The write to S3, streamed and atomic: one conditional PutObject for an
  * object that fits in one part, otherwise a multipart upload completed
- * conditionally (`If-None-Match: *`) once every byte arrived, and aborted on
+ * conditionally (see precondition.ts) once every byte arrived, and aborted on
  * any failure. A body that fails before it ends stores nothing.
  *
  * Parts are assembled in a small pool of reused buffers ((queueSize + 1) ×
- * partSize at most). `@aws-sdk/lib-storage` allocates and copies a fresh
- * buffer per part; that garbage is only collected every ~64 MiB of external
- * memory, which alone broke the flat-memory target (`npx projen bench`). The
- * socket's read buffers are garbage too once copied: a young-generation GC
- * after each part (see memory.ts) frees them.
+ * partSize at most, see part-pool.ts). The socket's read buffers are garbage
+ * once copied: a young-generation GC after each part (see memory.ts) frees them.
  */
 import type { Readable } from 'node:stream';
-import {
-  AbortMultipartUploadCommand,
-  CompletedPart,
-  CompleteMultipartUploadCommand,
-  CreateMultipartUploadCommand,
-  PutObjectCommand,
-  PutObjectCommandInput,
-  S3Client,
-  UploadPartCommand,
-} from '@aws-sdk/client-s3';
+import { PutObjectCommand, PutObjectCommandInput, S3Client } from '@aws-sdk/client-s3';
 import { MAX_PARTS, partSizeFor, UPLOAD_QUEUE_SIZE } from '../config';
+import { graceAfter } from './deadline';
 import { toError } from './errors';
 import { collectYoungGarbage } from './memory';
+import { MultipartUpload } from './multipart';
+import { PartPool } from './part-pool';
+import { conditionParams, CREATE_ONLY, isPreconditionFailure, StorePrecondition } from './precondition';
+import type { StoredHeaders } from './stored-headers';
+
+// bench/ imports these from here (kept until it imports stored-headers.ts itself).
+export { storedHeaders, type StoredHeaders } from './stored-headers';
 
 /** Parts uploaded at the same time: two keep Lambda → S3 ahead of one origin connection, in 15 MiB of parts. */
 export const DEFAULT_QUEUE_SIZE = UPLOAD_QUEUE_SIZE;
 
-/** How a store ended. */
-export type StoreOutcome = 'stored' | 'exists' | 'store-error';
+/** How a store ended: committed, refused by its precondition (nothing written), or failed (nothing written). */
+export type StoreOutcome = 'stored' | 'precondition-failed' | 'store-error';
 
 /** The result of a store (never a rejection). */
 export interface StoreResult {
   readonly outcome: StoreOutcome;
-  /** The failure, for `exists` and `store-error`. */
+  /** The failure, for `precondition-failed` and `store-error`. */
   readonly error?: Error;
-}
-
-/** The origin's representation headers, as S3 keeps them. */
-export interface StoredHeaders {
-  readonly contentType?: string;
-  readonly cacheControl?: string;
-  readonly contentDisposition?: string;
-  readonly contentEncoding?: string;
-  readonly contentLanguage?: string;
-  readonly expires?: Date;
-  /** User metadata (`x-amz-meta-*`): the origin's ETag and Last-Modified. */
-  readonly metadata: Readonly<Record<string, string>>;
+  /** The stored object's S3 ETag, when S3 returned one. */
+  readonly etag?: string;
+  /** Milliseconds from the first write request (PutObject or CreateMultipartUpload) to S3's answer to the last. */
+  readonly storeMs?: number;
 }
 
 /** Where and how an object is stored. */
@@ -61,6 +49,8 @@ export interface StoreTarget {
   /** Largest body expected (sizes the parts when the length is unknown). */
   readonly maxBytes: number;
   readonly headers: StoredHeaders;
+  /** What the commit requires of the key (default `If-None-Match: *`). */
+  readonly precondition?: StorePrecondition;
   /** Parts in flight at once (default 2). */
   readonly queueSize?: number;
   /**
@@ -70,10 +60,9 @@ export interface StoreTarget {
   readonly signal?: AbortSignal;
   /** How long the AbortMultipartUpload may run past `signal` (default `ABORT_UPLOAD_TIMEOUT_MS`); it must fit in the time kept back. */
   readonly abortGraceMs?: number;
+  /** Milliseconds clock for `storeMs` (default `performance.now`). */
+  readonly clock?: () => number;
 }
-
-/** Default of `StoreTarget.abortGraceMs`. */
-export const ABORT_UPLOAD_TIMEOUT_MS = 2_000;
 
 /** One object to store from a stream. */
 export interface StoreRequest extends StoreTarget {
@@ -83,8 +72,8 @@ export interface StoreRequest extends StoreTarget {
 
 /**
  * Stores the object read from `req.body`. Resolves once S3 has it (`stored`),
- * found it already there (`exists`), or the write failed and any multipart
- * upload was aborted (`store-error`, also what a failed body gives).
+ * refused it by its precondition (`precondition-failed`), or the write failed
+ * and any multipart upload was aborted (`store-error`, also what a failed body gives).
  */
 export async function storeObject(req: StoreRequest): Promise<StoreResult> {
   const store = new ObjectStore(req);
@@ -104,21 +93,22 @@ export async function storeObject(req: StoreRequest): Promise<StoreResult> {
 export class ObjectStore {
   private readonly partSize: number;
   private readonly queueSize: number;
-  private readonly free: Buffer[] = [];
-  private allocated = 0;
-  private readonly waiting: Array<() => void> = [];
+  private readonly pool: PartPool;
+  private readonly precondition: StorePrecondition;
+  private readonly clock: () => number;
+  private firstWriteAt?: number;
   private current?: Buffer;
   private filled = 0;
-  private uploadId?: Promise<string>;
-  private readonly inFlight = new Set<Promise<void>>();
-  private readonly parts: CompletedPart[] = [];
-  private nextPartNumber = 1;
+  private multipart?: MultipartUpload;
   private failure?: Error;
   private aborting?: Promise<StoreResult>;
 
   constructor(private readonly target: StoreTarget) {
     this.partSize = partSizeFor(target.contentLength ?? target.maxBytes);
     this.queueSize = target.queueSize ?? DEFAULT_QUEUE_SIZE;
+    this.pool = new PartPool(this.partSize, this.queueSize + 1);
+    this.precondition = target.precondition ?? CREATE_ONLY;
+    this.clock = target.clock ?? (() => performance.now());
   }
 
   /** Whether the store already failed (further writes are dropped; `end()` reports the failure). */
@@ -144,8 +134,8 @@ export class ObjectStore {
   async end(): Promise<StoreResult> {
     try {
       this.throwIfFailed();
-      await this.finish();
-      return { outcome: 'stored' };
+      const etag = await this.commit();
+      return { outcome: 'stored', etag, storeMs: this.storeMs() };
     } catch (err) {
       this.fail(err);
       return this.abort(this.failure!);
@@ -167,48 +157,23 @@ export class ObjectStore {
   }
 
   private async dropUpload(): Promise<StoreResult> {
-    for (const wake of this.waiting.splice(0)) wake();
-    if (this.uploadId) {
-      // S3 keeps parts that land after an abort: wait for those in flight first. (A part the deadline cancelled
-      // is no longer waited for; if its bytes had all gone, S3 may still keep it: the bucket's lifecycle rule
-      // for incomplete uploads is what removes such parts.)
-      await Promise.allSettled(this.inFlight);
-      const uploadId = await this.uploadId.catch(() => undefined);
-      if (uploadId !== undefined) {
-        const abort = new AbortMultipartUploadCommand({ Bucket: this.target.bucket, Key: this.target.key, UploadId: uploadId });
-        const limit = this.abortLimit();
-        try {
-          await this.target.s3.send(abort, limit ? { abortSignal: limit.signal } : undefined).catch(() => undefined);
-        } finally {
-          limit?.dispose();
-        }
+    if (this.multipart) {
+      // The abort may outlive the deadline by the grace only: the S3 client's own timeouts and retries would outlast the function.
+      const limit = this.target.signal && graceAfter(this.target.signal, this.target.abortGraceMs);
+      try {
+        await this.multipart.abort(limit?.signal);
+      } finally {
+        limit?.dispose();
       }
     }
     const error = this.failure!;
-    return { outcome: isAlreadyThere(error) ? 'exists' : 'store-error', error };
+    const outcome = isPreconditionFailure(error, this.precondition) ? 'precondition-failed' : 'store-error';
+    return { outcome, error, storeMs: this.storeMs() };
   }
 
-  /**
-   * A signal that ends the AbortMultipartUpload `abortGraceMs` after the deadline (whenever the deadline comes):
-   * the S3 client's own timeouts and retries would outlast the function.
-   */
-  private abortLimit(): { readonly signal: AbortSignal; dispose(): void } | undefined {
-    const deadline = this.target.signal;
-    if (!deadline) return undefined;
-    const limit = new AbortController();
-    let timer: NodeJS.Timeout | undefined;
-    const start = (): void => {
-      timer = setTimeout(() => limit.abort(toError(deadline.reason)), this.target.abortGraceMs ?? ABORT_UPLOAD_TIMEOUT_MS);
-    };
-    if (deadline.aborted) start();
-    else deadline.addEventListener('abort', start, { once: true });
-    return {
-      signal: limit.signal,
-      dispose: () => {
-        clearTimeout(timer);
-        deadline.removeEventListener('abort', start);
-      },
-    };
+  /** Milliseconds since the first write request, if one was sent. */
+  private storeMs(): number | undefined {
+    return this.firstWriteAt === undefined ? undefined : Math.round(this.clock() - this.firstWriteAt);
   }
 
   /** Copies from `offset` while there is room; returns where it stopped. */
@@ -216,12 +181,12 @@ export class ObjectStore {
     while (offset < chunk.length && this.failure === undefined) {
       if (this.current && this.filled === this.partSize) {
         // Only now is it certain the full buffer is not the last part.
-        if (this.inFlight.size >= this.queueSize) return offset;
-        this.uploadPart(this.current, this.filled);
+        if ((this.multipart?.pending ?? 0) >= this.queueSize) return offset;
+        this.sendPart(this.current, this.filled);
         this.current = undefined;
       }
       if (!this.current) {
-        const buffer = this.takeBuffer();
+        const buffer = this.pool.take();
         if (!buffer) return offset;
         this.current = buffer;
         this.filled = 0;
@@ -236,7 +201,7 @@ export class ObjectStore {
   private async writeRest(chunk: Buffer, offset: number): Promise<void> {
     try {
       while (offset < chunk.length && this.failure === undefined) {
-        await new Promise<void>((resolve) => this.waiting.push(resolve));
+        await this.pool.next();
         offset = this.copy(chunk, offset);
       }
     } catch (err) {
@@ -244,29 +209,24 @@ export class ObjectStore {
     }
   }
 
-  private async finish(): Promise<void> {
-    const params = this.objectParams();
-    if (!this.uploadId) {
+  /** Commits the object under the precondition; resolves with its S3 ETag. */
+  private async commit(): Promise<string | undefined> {
+    if (!this.multipart) {
       const body = this.current ? this.current.subarray(0, this.filled) : Buffer.alloc(0);
-      await this.target.s3.send(new PutObjectCommand({ ...params, Body: body, ContentLength: body.length, IfNoneMatch: '*' }), this.sendOptions());
-      return;
+      this.firstWriteAt = this.clock();
+      const put = new PutObjectCommand({ ...this.objectParams(), Body: body, ContentLength: body.length, ...conditionParams(this.precondition) });
+      return (await this.target.s3.send(put, this.sendOptions())).ETag;
     }
+    const upload = this.multipart;
     if (this.current && this.filled > 0) {
-      while (this.inFlight.size >= this.queueSize) await Promise.race(this.inFlight);
+      while (upload.pending >= this.queueSize) await upload.oneSettled();
       this.throwIfFailed();
-      this.uploadPart(this.current, this.filled);
+      this.sendPart(this.current, this.filled);
     }
     this.current = undefined;
-    await Promise.all(this.inFlight);
+    await upload.allSettled();
     this.throwIfFailed();
-    const parts = [...this.parts].sort((a, b) => a.PartNumber! - b.PartNumber!);
-    await this.target.s3.send(new CompleteMultipartUploadCommand({
-      Bucket: params.Bucket,
-      Key: params.Key,
-      UploadId: await this.uploadId,
-      MultipartUpload: { Parts: parts },
-      IfNoneMatch: '*',
-    }), this.sendOptions());
+    return upload.complete(this.precondition);
   }
 
   /** Every write to S3 is cancelled when the store's signal aborts. */
@@ -289,152 +249,25 @@ export class ObjectStore {
     };
   }
 
-  private uploadPart(buffer: Buffer, length: number): void {
-    const partNumber = this.nextPartNumber++;
-    if (partNumber > MAX_PARTS) throw new Error(`the object needs more than ${MAX_PARTS} parts of ${this.partSize} bytes`);
+  /** Sends a full buffer (or the last one) as the next part; the buffer returns to the pool once S3 has it. */
+  private sendPart(buffer: Buffer, length: number): void {
+    if ((this.multipart?.partCount ?? 0) >= MAX_PARTS) throw new Error(`the object needs more than ${MAX_PARTS} parts of ${this.partSize} bytes`);
     // The read buffers copied into this part are garbage now: collect them before the next part's arrive.
     collectYoungGarbage();
-    const uploadId = (this.uploadId ??= this.createUpload());
-    const upload = uploadId
-      .then((UploadId) => this.target.s3.send(new UploadPartCommand({
-        Bucket: this.target.bucket, Key: this.target.key, UploadId, PartNumber: partNumber, Body: buffer.subarray(0, length),
-      }), this.sendOptions()))
-      .then((out) => {
-        this.parts.push({
-          PartNumber: partNumber,
-          ETag: out.ETag,
-          ChecksumCRC32: out.ChecksumCRC32,
-          ChecksumCRC32C: out.ChecksumCRC32C,
-          ChecksumCRC64NVME: out.ChecksumCRC64NVME,
-          ChecksumSHA1: out.ChecksumSHA1,
-          ChecksumSHA256: out.ChecksumSHA256,
-        });
-      })
-      .catch((err) => this.fail(err))
-      .finally(() => {
-        this.inFlight.delete(upload);
-        // The part is in S3 (or failed): its buffer can take the next one.
-        this.free.push(buffer);
-        for (const wake of this.waiting.splice(0)) wake();
-      });
-    this.inFlight.add(upload);
-  }
-
-  private async createUpload(): Promise<string> {
-    // As lib-storage does: with the SDK's default checksums on, parts carry a CRC32 that S3 checks at completion.
-    const checksums = await this.target.s3.config.requestChecksumCalculation();
-    const out = await this.target.s3.send(new CreateMultipartUploadCommand({
-      ...this.objectParams(),
-      ChecksumAlgorithm: checksums === 'WHEN_SUPPORTED' ? 'CRC32' : undefined,
-    }), this.sendOptions());
-    if (!out.UploadId) throw new Error('CreateMultipartUpload returned no UploadId');
-    return out.UploadId;
-  }
-
-  /** A free part buffer, a new one while the pool is not full (queueSize in flight + one filling), or none. */
-  private takeBuffer(): Buffer | undefined {
-    const buffer = this.free.pop();
-    if (buffer) return buffer;
-    if (this.allocated > this.queueSize) return undefined;
-    this.allocated++;
-    // Untouched pages of a part not filled yet cost no memory.
-    return Buffer.allocUnsafeSlow(this.partSize);
+    if (!this.multipart) {
+      this.firstWriteAt = this.clock();
+      const onFailure = (err: unknown): void => this.fail(err);
+      this.multipart = new MultipartUpload({ s3: this.target.s3, params: this.objectParams(), sendOptions: this.sendOptions(), onFailure });
+    }
+    this.multipart.sendPart(buffer.subarray(0, length), () => this.pool.give(buffer));
   }
 
   private fail(err: unknown): void {
     this.failure ??= toError(err);
-    for (const wake of this.waiting.splice(0)) wake();
+    this.pool.wake();
   }
 
   private throwIfFailed(): void {
     if (this.failure !== undefined) throw this.failure;
   }
 }
-
-/** Whether S3 refused the conditional write because the key is taken (412) or being written (409). */
-export function isAlreadyThere(err: unknown): boolean {
-  const e = err as { name?: unknown; $metadata?: { httpStatusCode?: unknown } } | undefined;
-  return e?.$metadata?.httpStatusCode === 412 || e?.name === 'PreconditionFailed' || e?.name === 'ConditionalRequestConflict';
-}
-
-const VISIBLE_ASCII = /^[\x20-\x7e\t]*$/;
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-const MONTH = `(${MONTHS.join('|')})`;
-const TIME = '(\\d\\d):(\\d\\d):(\\d\\d)';
-/** RFC 9110 §5.6.7: IMF-fixdate, and the obsolete RFC 850 and asctime forms a recipient must also accept. */
-const IMF_FIXDATE = new RegExp(`^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), (\\d\\d) ${MONTH} (\\d{4}) ${TIME} GMT$`);
-const RFC_850_DATE = new RegExp(`^(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday), (\\d\\d)-${MONTH}-(\\d\\d) ${TIME} GMT$`);
-const ASCTIME_DATE = new RegExp(`^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) ${MONTH} ([ \\d]\\d) ${TIME} (\\d{4})$`);
-
-/** The instant an HTTP date names, in any of its three forms; undefined when `text` is none of them. */
-export function parseHttpDate(text: string, now: Date = new Date()): Date | undefined {
-  let day: string, month: string, year: number, time: string[];
-  let match = IMF_FIXDATE.exec(text);
-  if (match) {
-    [, day, month] = match;
-    year = Number(match[3]);
-    time = match.slice(4, 7);
-  } else if ((match = RFC_850_DATE.exec(text))) {
-    [, day, month] = match;
-    // A two-digit year more than 50 years ahead is the most recent past year with those digits.
-    const century = Math.floor(now.getUTCFullYear() / 100) * 100;
-    year = century + Number(match[3]);
-    if (year > now.getUTCFullYear() + 50) year -= 100;
-    time = match.slice(4, 7);
-  } else if ((match = ASCTIME_DATE.exec(text))) {
-    month = match[1];
-    day = match[2];
-    time = match.slice(3, 6);
-    year = Number(match[6]);
-  } else {
-    return undefined;
-  }
-  const [hours, minutes, seconds] = time.map(Number);
-  const date = new Date(Date.UTC(year, MONTHS.indexOf(month), Number(day), hours, minutes, seconds));
-  // 31 Feb, 25:00 and the like are no date.
-  if (date.getUTCDate() !== Number(day) || hours > 23 || minutes > 59 || seconds > 60) return undefined;
-  return date;
-}
-
-/**
- * The S3 headers for the origin's response headers. Values S3 cannot take
- * (non-ASCII) are left out and named in `dropped`.
- */
-export function storedHeaders(
-  origin: Readonly<Record<string, string | string[] | undefined>>,
-): { readonly headers: StoredHeaders; readonly dropped: string[] } {
-  const dropped: string[] = [];
-  const pick = (name: string): string | undefined => {
-    const raw = origin[name];
-    const value = Array.isArray(raw) ? raw.join(', ') : raw;
-    if (value === undefined) return undefined;
-    if (!VISIBLE_ASCII.test(value)) {
-      dropped.push(name);
-      return undefined;
-    }
-    return value;
-  };
-  const expiresText = pick('expires');
-  // RFC 9111 §5.3: an Expires that is not an HTTP date (often "0" or "-1") means already expired.
-  const expires = expiresText === undefined ? undefined : parseHttpDate(expiresText) ?? new Date(0);
-  const metadata: Record<string, string> = {};
-  const etag = pick('etag');
-  if (etag !== undefined) metadata['origin-etag'] = etag;
-  const lastModified = pick('last-modified');
-  if (lastModified !== undefined) metadata['origin-last-modified'] = lastModified;
-  return {
-    headers: {
-      contentType: pick('content-type') ?? DEFAULT_CONTENT_TYPE,
-      cacheControl: pick('cache-control'),
-      contentDisposition: pick('content-disposition'),
-      contentEncoding: pick('content-encoding'),
-      contentLanguage: pick('content-language'),
-      expires,
-      metadata,
-    },
-    dropped,
-  };
-}
-
-/** Content type of an object the origin sent without one (S3 would otherwise say `binary/octet-stream`). */
-export const DEFAULT_CONTENT_TYPE = 'application/octet-stream';

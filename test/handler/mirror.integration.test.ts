@@ -130,6 +130,7 @@ describe('200 from the origin', () => {
       'content-disposition': 'inline; filename="photo 1.png"',
       'content-language': 'fr',
       'expires': 'Thu, 01 Dec 2044 16:00:00 GMT',
+      'x-mirror': 'miss',
     });
     expect(sha256(result.body)).toBe(sha256(body));
 
@@ -704,5 +705,62 @@ describe('limits and configuration', () => {
     expectClean(result);
     expect(result.status).toBe(502);
     expect(logs.last()).toMatchObject({ outcome: 'origin-error', status: 502 });
+  });
+});
+
+describe('x-mirror: miss, on every answer made after asking the origin for it', () => {
+  let impatient: StreamingHandler;
+  beforeAll(() => {
+    impatient = container({ originResponseTimeoutMs: 1500 });
+    serve('/x-mirror/small.txt', { body: 'small', headers: { 'content-type': 'text/plain', 'x-mirror': 'from the origin' } });
+    serve('/x-mirror/large.bin', { body: { size: 2 * MiB, seed: 41 } });
+    serve('/x-mirror/head.bin', { body: { size: 3 * KiB, seed: 42 } });
+    serve('/x-mirror/403', { status: 403 });
+    serve('/x-mirror/500', { status: 500 });
+    serve('/x-mirror/hang', { fault: { kind: 'hang-before-headers' } });
+    serve('/x-mirror/cut.bin', { body: { size: 600 * KiB }, fault: { kind: 'cut', afterBytes: 100 * KiB } });
+  });
+
+  test.each([
+    ['the streamed 200', '/x-mirror/small.txt', 'GET', 200, { outcome: 'stored', delivery: 'streamed' }],
+    ['the 302 after storing', '/x-mirror/large.bin', 'GET', 302, { outcome: 'stored', delivery: 'redirected' }],
+    ['the HEAD 200 after storing', '/x-mirror/head.bin', 'HEAD', 200, { outcome: 'stored' }],
+    ['a 404 passed on', '/x-mirror/404', 'GET', 404, { outcome: 'not-found' }],
+    ['another 4xx passed on', '/x-mirror/403', 'GET', 403, { outcome: 'origin-client-error' }],
+    ['the 502 of a 5xx', '/x-mirror/500', 'GET', 502, { outcome: 'origin-error' }],
+    ['the 200 of a body then cut (aborted)', '/x-mirror/cut.bin', 'GET', 200, { outcome: 'origin-error', aborted: true, delivery: 'streamed' }],
+  ])('%s', async (_label, rawPath, method, status, line) => {
+    const result = await get(rawPath, { method });
+    expect(result.status).toBe(status);
+    expect(result.headers['x-mirror']).toBe('miss');
+    expect(logs.last()).toMatchObject({ ...line, status });
+  });
+
+  test('the 504 of an origin that does not answer in time', async () => {
+    const result = await invoke(impatient, { rawPath: '/x-mirror/hang' });
+    expect(result.status).toBe(504);
+    expect(result.headers['x-mirror']).toBe('miss');
+    expect(logs.last()).toMatchObject({ outcome: 'timeout' });
+  });
+
+  test('never stored with the object, whatever the origin sends', async () => {
+    const stored = await s3.getObject(BUCKET, 'x-mirror/small.txt');
+    expect(stored?.body.toString()).toBe('small');
+    expect(Object.keys(stored!.metadata)).toEqual([]);
+    const large = await s3.getObject(BUCKET, 'x-mirror/large.bin');
+    expect(large?.metadata).toEqual({});
+  });
+
+  test.each([
+    ['OPTIONS', '/x-mirror/small.txt', 'OPTIONS', 204],
+    ['a method not allowed', '/x-mirror/small.txt', 'POST', 405],
+    ['a rejected path (no fetch)', '/x-mirror/%2e%2e/x', 'GET', 400],
+    ['a key too long (no fetch)', `/${'k'.repeat(1100)}`, 'GET', 414],
+  ])('not on answers made without asking the origin: %s', async (_label, rawPath, method, status) => {
+    const before = origin.requests.length;
+    const result = await get(rawPath, { method });
+    expect(result.status).toBe(status);
+    expect(result.headers['x-mirror']).toBeUndefined();
+    expect(origin.requests.length).toBe(before);
   });
 });

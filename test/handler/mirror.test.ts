@@ -16,9 +16,11 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { invoke } from './invoke';
 import { conditionalConflict, internalError, preconditionFailed } from './s3-errors';
 import type { MirrorConfig } from '../../src/config';
+import { deadlineAfter } from '../../src/handler/deadline';
 import type { LogLine } from '../../src/handler/log';
-import { createMirrorHandler, deadlineAfter, isEncoded, MirrorDependencies } from '../../src/handler/mirror';
+import { createMirrorHandler, MirrorDependencies } from '../../src/handler/mirror';
 import type { OriginTransport } from '../../src/handler/origin';
+import { isEncoded } from '../../src/handler/transfer';
 import { installAwsLambdaGlobals, StreamingHandler } from '../support/lambda-runtime';
 import { LocalOrigin, patternBuffer, startOrigin } from '../support/origin-server';
 
@@ -150,7 +152,8 @@ describe('a body shorter or longer than declared, unnoticed by the HTTP client',
 });
 
 describe('the log line', () => {
-  test('one JSON-ready line per request with key, method, outcome, status, bytes, origin and total ms', async () => {
+  test('one JSON-ready line per request with key, method, outcome, status, bytes, origin, store and total ms, and how it was delivered', async () => {
+    // Each reading of the clock is 5 ms later: start, origin asked, origin answered, PutObject sent, confirmed, end.
     let now = 1000;
     const clock = () => (now += 5);
     await invoke(mirror({ clock }), { rawPath: '/small.bin', method: 'GET', requestId: 'abc' });
@@ -163,7 +166,9 @@ describe('the log line', () => {
       outcome: 'stored',
       status: 200,
       bytes: small.length,
-      totalMs: 15,
+      storeMs: 5,
+      delivery: 'streamed',
+      totalMs: 25,
     }]);
   });
 });

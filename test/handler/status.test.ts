@@ -13,6 +13,11 @@ describe("DESIGN.md's status table", () => {
     expect(verdictForOriginStatus(status, 10)).toMatchObject({ mirror: false, status: 502, cacheControl: 'no-store', outcome: 'origin-error' });
   });
 
+  test('a 304 answering the stored copy\'s validators is its own verdict: unchanged, nothing mirrored', () => {
+    expect(verdictForOriginStatus(304, 10, true)).toMatchObject({ mirror: false, status: 304, cacheControl: 'no-store', outcome: 'unchanged' });
+    expect(verdictForOriginStatus(200, 10, true)).toEqual({ mirror: true });
+  });
+
   test.each([400, 401, 403, 405, 416, 429, 451])('other 4xx (%i) is passed, no-store', (status) => {
     expect(verdictForOriginStatus(status, 10)).toMatchObject({ mirror: false, status, cacheControl: 'no-store', outcome: 'origin-client-error' });
   });

@@ -10,7 +10,8 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { conditionalConflict, internalError, preconditionFailed } from './s3-errors';
 import { partSizeFor } from '../../src/config';
-import { ObjectStore, parseHttpDate, storedHeaders, storeObject, StoreRequest } from '../../src/handler/store';
+import { ObjectStore, storeObject, StoreRequest } from '../../src/handler/store';
+import { parseHttpDate, storedHeaders } from '../../src/handler/stored-headers';
 
 const MiB = 1024 * 1024;
 const s3Mock = mockClient(S3Client);
@@ -47,7 +48,7 @@ beforeEach(() => {
 describe('storeObject, one PUT', () => {
   test('writes conditionally, with the origin headers and metadata', async () => {
     const body = bytes(1000);
-    expect(await storeObject(request(Readable.from([body]), 1000))).toEqual({ outcome: 'stored' });
+    expect(await storeObject(request(Readable.from([body]), 1000))).toMatchObject({ outcome: 'stored', etag: '"put"' });
     const [call] = s3Mock.commandCalls(PutObjectCommand);
     expect(call.args[0].input).toMatchObject({
       Bucket: 'mirror',
@@ -67,12 +68,12 @@ describe('storeObject, one PUT', () => {
 
   test('412 on the conditional PUT means the object is already there', async () => {
     s3Mock.on(PutObjectCommand).rejects(preconditionFailed());
-    expect(await storeObject(request(Readable.from([bytes(10)]), 10))).toMatchObject({ outcome: 'exists' });
+    expect(await storeObject(request(Readable.from([bytes(10)]), 10))).toMatchObject({ outcome: 'precondition-failed' });
   });
 
   test('409 ConditionalRequestConflict means another write of the key is in flight', async () => {
     s3Mock.on(PutObjectCommand).rejects(conditionalConflict());
-    expect(await storeObject(request(Readable.from([bytes(10)]), 10))).toMatchObject({ outcome: 'exists' });
+    expect(await storeObject(request(Readable.from([bytes(10)]), 10))).toMatchObject({ outcome: 'precondition-failed' });
   });
 
   test('a 5xx is a store error', async () => {
@@ -94,7 +95,7 @@ describe('storeObject, multipart', () => {
   const size = 12 * MiB;
 
   test('completes conditionally once every part is in', async () => {
-    expect(await storeObject(request(Readable.from([bytes(size)]), size))).toEqual({ outcome: 'stored' });
+    expect(await storeObject(request(Readable.from([bytes(size)]), size))).toMatchObject({ outcome: 'stored', etag: '"complete"' });
     expect(s3Mock.commandCalls(CreateMultipartUploadCommand)[0].args[0].input).toMatchObject({
       Key: 'a/b.png', ContentType: 'image/png', ContentEncoding: 'gzip', Metadata: { 'origin-etag': '"abc"' },
     });
@@ -122,7 +123,7 @@ describe('storeObject, multipart', () => {
 
   test('412 on CompleteMultipartUpload means the object is already there; the parts are dropped', async () => {
     s3Mock.on(CompleteMultipartUploadCommand).rejects(preconditionFailed());
-    expect(await storeObject(request(Readable.from([bytes(size)]), size))).toMatchObject({ outcome: 'exists' });
+    expect(await storeObject(request(Readable.from([bytes(size)]), size))).toMatchObject({ outcome: 'precondition-failed' });
     expect(s3Mock.commandCalls(AbortMultipartUploadCommand)).toHaveLength(1);
   });
 
@@ -225,7 +226,7 @@ describe('storeObject, part assembly', () => {
     });
     // 64 KiB pieces, as a socket delivers them.
     const pieces = Array.from({ length: Math.ceil(size / 65536) }, (_, i) => body.subarray(i * 65536, (i + 1) * 65536));
-    expect(await storeObject({ ...request(Readable.from(pieces), size), queueSize: 3 })).toEqual({ outcome: 'stored' });
+    expect(await storeObject({ ...request(Readable.from(pieces), size), queueSize: 3 })).toMatchObject({ outcome: 'stored' });
 
     const numbers = [...seen.keys()].sort((a, b) => a - b);
     expect(numbers).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
@@ -246,13 +247,13 @@ describe('storeObject, part assembly', () => {
     [5 * MiB, 'one PUT', 0],
     [10 * MiB, 'two parts', 2],
   ])('%i bytes exactly: %s, no empty part', async (size, _label, parts) => {
-    expect(await storeObject(request(Readable.from([bytes(size)]), size))).toEqual({ outcome: 'stored' });
+    expect(await storeObject(request(Readable.from([bytes(size)]), size))).toMatchObject({ outcome: 'stored' });
     expect(s3Mock.commandCalls(UploadPartCommand)).toHaveLength(parts);
     expect(s3Mock.commandCalls(PutObjectCommand)).toHaveLength(parts === 0 ? 1 : 0);
   });
 
   test('an empty body is one empty PUT', async () => {
-    expect(await storeObject(request(Readable.from([]), 0))).toEqual({ outcome: 'stored' });
+    expect(await storeObject(request(Readable.from([]), 0))).toMatchObject({ outcome: 'stored' });
     expect((s3Mock.commandCalls(PutObjectCommand)[0].args[0].input.Body as Buffer).length).toBe(0);
   });
 

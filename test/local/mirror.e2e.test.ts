@@ -60,6 +60,22 @@ test('a miss is fetched once and stored byte-exact; the next GET comes from the 
   await expectMissThenHit(setup, '/bin/one.bin', patternBuffer({ size: MiB + 17, seed: 7 }), 'application/octet-stream');
 });
 
+test('x-mirror: a miss says the object came from the origin; the following hit, from the bucket, does not', async () => {
+  origin.route('/base/x-mirror/page.html', { body: '<p>mirrored</p>', headers: { 'content-type': 'text/html' } });
+  const miss = await sendAndSettle(setup.mirror, '/x-mirror/page.html');
+  expect(miss.record.cloudFront.failover).toBe(true);
+  expect(miss.reply.status).toBe(200);
+  expect(miss.reply.headers['x-mirror']).toBe('miss');
+  const hit = await sendAndSettle(setup.mirror, '/x-mirror/page.html');
+  expect(hit.record.cloudFront.servedBy).toBe('s3');
+  expect(hit.reply.body.toString()).toBe('<p>mirrored</p>');
+  expect(hit.reply.headers['x-mirror']).toBeUndefined();
+  // A miss the origin does not have says so too: the 404 came from the origin, not the bucket.
+  const notFound = await sendAndSettle(setup.mirror, '/x-mirror/nowhere.html');
+  expect(notFound.reply.status).toBe(404);
+  expect(notFound.reply.headers['x-mirror']).toBe('miss');
+});
+
 test('a raw "+" in the path: the origin gets it as sent, S3 reads it as a space, so the next GET is a hit', async () => {
   await expectMissThenHit(setup, '/crates/x-0.12+1.3.crate', Buffer.from('raw plus'), 'application/x-tar');
   expect((await setup.mirror.s3.listKeys(setup.mirror.spec.bucketName)).filter((key) => key.startsWith('mirror/crates/'))).toEqual(['mirror/crates/x-0.12 1.3.crate']);
