@@ -11,6 +11,12 @@ export type Outcome =
   | 'stored'
   /** The conditional write found the object already there (412/409); the viewer was still answered. */
   | 'exists'
+  /** Single-flight: another request held the key; this one answered from S3 or with the holder's verdict, no fetch. */
+  | 'waited'
+  /** Prewarm, coverage: already in the bucket; no origin request. */
+  | 'present'
+  /** Coverage (and refresh of a listed key): not in the bucket. */
+  | 'missing'
   /** Refresh: the origin answered 304 to the stored copy's validators. */
   | 'unchanged'
   /** Refresh: new bytes stored over exactly the version that was checked (`If-Match`). */
