@@ -11,6 +11,7 @@ import { FUNCTION_URL_READ_TIMEOUT_SECONDS, MirrorConfig, toEnvironment } from '
 import { CORS_PROP_DEFAULTS, ORIGIN_PROP_DEFAULTS } from './defaults';
 import { ERROR_CACHING_STATUS_CODES, MirrorBinding, bindingProblems, findDistribution } from './distribution-requirements';
 import { MirrorFunction } from './handler/mirror-function';
+import { registerInternals } from './internals';
 import type { MirrorOriginProps } from './props';
 import { CORS_REQUEST_HEADERS, originPropsProblems, validationError } from './validation';
 import { viewerRequestFunctionCode } from './variant/function-code';
@@ -47,6 +48,7 @@ export class MirrorOrigin extends Construct {
   public readonly keyPrefix: string;
 
   private readonly variantFunction?: cloudfront.IFunction;
+  private readonly bindings: MirrorBinding[] = [];
 
   /**
    * Builds the mirror. A bad prop throws one error naming this construct's path and each bad prop.
@@ -72,13 +74,14 @@ export class MirrorOrigin extends Construct {
     // One configuration for both sides: the handler reads it from its environment, and the variant
     // CloudFront Function gets its parameter list from the same object.
     const config = this.handlerConfig(props);
+    const handlerRole = this.handlerRole(logGroup);
     const handler = new MirrorFunction(this, 'Handler', {
       description: 'cdk-mirror-origin: fetches an object missing from the mirror, stores it in S3 and answers',
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize ?? ORIGIN_PROP_DEFAULTS.memorySize,
       timeout: props.handlerTimeout ?? ORIGIN_PROP_DEFAULTS.handlerTimeout,
       reservedConcurrentExecutions: props.reservedConcurrency,
-      role: this.handlerRole(logGroup),
+      role: handlerRole,
       logGroup,
       environment: toEnvironment(config, {
         json: (value) => Stack.of(this).toJsonString(value),
@@ -107,6 +110,7 @@ export class MirrorOrigin extends Construct {
       fallbackStatusCodes: [...(props.fallbackStatusCodes ?? ORIGIN_PROP_DEFAULTS.fallbackStatusCodes)],
     });
     this.origin = new BindingOrigin(group, (bindScope, originId) => this.bindTo(bindScope, originId));
+    registerInternals(this, { config, props, handler, handlerRole, bindings: this.bindings });
 
     this.variantFunction = this.newVariantFunction(config.variantQueryStrings);
     this.behaviorOptions = {
@@ -143,6 +147,7 @@ export class MirrorOrigin extends Construct {
     Annotations.of(scope).acknowledgeWarning('@aws-cdk/aws-cloudfront-origins:listBucketSecurityRisk',
       'cdk-mirror-origin checks at synth that a distribution whose default behaviour is a mirror sets defaultRootObject');
     const binding: MirrorBinding = { distribution, primaryOriginId, mirrorPath: this.node.path, variantFunction: this.variantFunction };
+    this.bindings.push(binding);
     distribution.node.addValidation({ validate: () => bindingProblems(binding) });
   }
 
