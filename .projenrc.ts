@@ -1,5 +1,9 @@
 import { awscdk, javascript } from 'projen';
 
+// esbuild logs warnings and errors only (its size line flags the 1.4 MB handler, which is expected). Lambda bundling options do not declare `logLevel`, but projen passes them on
+// to the bundler whole (a spread is not checked for extra properties).
+const quietBundle = { logLevel: javascript.BundleLogLevel.WARNING };
+
 const project = new awscdk.AwsCdkConstructLibrary({
   name: 'cdk-mirror-origin',
   description:
@@ -15,6 +19,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
   packageManager: javascript.NodePackageManager.NPM,
   projenrcTs: true,
   minNodeVersion: '20.16.0',
+  // projen's default (^13) wants Node 22 and makes `npm ci` print 17 EBADENGINE warnings on Node 20; 12.x does the same job.
+  bumpPackage: 'commit-and-tag-version@^12',
 
   cdkVersion: '2.276.0',
   jsiiVersion: '~6.0',
@@ -36,7 +42,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     awsSdkConnectionReuse: false,
     // The SDK is bundled: the runtime's copy changes under us; the bundle pins the version the tests ran
     // (its cold-start cost is measured by `npx projen bench`).
-    bundlingOptions: { externals: [] },
+    bundlingOptions: { externals: [], ...quietBundle },
   },
 
   tsconfigDevFile: 'tsconfig.dev.json',
@@ -67,8 +73,12 @@ const project = new awscdk.AwsCdkConstructLibrary({
   jestOptions: {
     // Snapshots are compared, never silently rewritten (CI or not).
     updateSnapshot: javascript.UpdateSnapshot.NEVER,
+    // The coverage table goes to coverage/coverage.txt (below), so a run ends with jest's summary.
+    coverageText: false,
     jestConfig: {
       testTimeout: 60_000,
+      // The AWS SDK's Node.js support notice, printed once per test file on Node 20, is turned off in tests only.
+      setupFiles: ['<rootDir>/projenrc/jest-setup.ts'],
       // The bundles in assets/ are loaded by tests as Lambda loads them; their coverage is that of src/.
       coveragePathIgnorePatterns: ['/node_modules/', '/assets/'],
     },
@@ -94,6 +104,7 @@ project.bundler.addBundle('src/variant/viewer-request.ts', {
   format: 'iife',
   externals: [],
   watchTask: false,
+  ...quietBundle,
   esbuildArgs: {
     '--global-name': 'cdkMirrorOriginVariant',
     '--supported:object-extensions': 'false',
@@ -108,6 +119,30 @@ const bundle = project.tasks.tryFind('bundle')!;
 
 // Tests load the bundled handler exactly as Lambda does, so bundle before testing.
 project.testTask.prependSpawn(bundle);
+
+// Lint before jest, so a test run ends with jest's summary (and a lint error stops it early).
+const lintStep = project.testTask.steps.findIndex((step) => step.spawn === 'eslint');
+if (lintStep > 1) {
+  const [lint] = project.testTask.steps.slice(lintStep, lintStep + 1);
+  project.testTask.removeStep(lintStep);
+  project.testTask.insertStep(1, lint);
+}
+project.package.file.addToArray('jest.coverageReporters', ['text', { file: 'coverage.txt' }]);
+
+// Node 20 is what this project supports and CI runs; jsii's end-of-life banner on it tells a user nothing to do.
+project.tasks.addEnvironment('JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION', '20');
+
+// `compile` does not bundle, so `package` does, and every language's packaging refuses to pack without the bundles:
+// an npm package without assets/ synthesizes nowhere ("Cannot find asset").
+const shippedBundles = ['assets/handler/mirror.lambda/index.js', 'assets/variant/viewer-request/index.js'];
+const requireBundles = `node -e "${[
+  `const missing = ${JSON.stringify(shippedBundles).replace(/"/g, "'")}.filter((f) => !require('fs').existsSync(f));`,
+  "if (missing.length) { console.error('The package would ship without ' + missing.join(' and ') + ': run npx projen bundle (npx projen build does it) first.'); process.exit(1); }",
+].join(' ')}"`;
+project.tasks.tryFind('package')!.prependSpawn(bundle);
+for (const language of ['js', 'python', 'java', 'dotnet', 'go']) {
+  project.tasks.tryFind(`package:${language}`)!.prependExec(requireBundles);
+}
 
 const local = project.addTask('local', {
   description: 'Run the whole mirror on this machine: a sample origin unless --endpoint URL is given',

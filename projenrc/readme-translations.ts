@@ -91,7 +91,9 @@ export function usageBlocks(blocks: readonly CodeBlock[]): { usage: CodeBlock; t
 
 /**
  * Rosetta's Go with the edits it needs to compile against aws-cdk-go v2: the module's `/v2`, the jsii runtime
- * import that `jsii.String` needs, `nil` for the options left out, and the package on this library's props type.
+ * import that `jsii.String` needs, `nil` for the options left out, the package on a props type (`pkg.NewX(…, &XProps{`
+ * becomes `&pkg.XProps{`), and property reads of the snippet's variables as the getter calls jsii's Go has
+ * (`mirror.Distribution.DistributionDomainName` becomes `mirror.Distribution().DistributionDomainName()`).
  */
 export function completeGo(source: string): string {
   const lines = source.split('\n');
@@ -99,11 +101,20 @@ export function completeGo(source: string): string {
   const rest = lines.filter((line) => !/^import "[^"]+"$/.test(line));
   const packages = imports.map((name) => (name === '"github.com/aws/aws-cdk-go/awscdk"' ? '"github.com/aws/aws-cdk-go/awscdk/v2"' : name));
   if (rest.some((line) => line.includes('jsii.'))) packages.push('"github.com/aws/jsii-runtime-go"');
-  const body = rest.join('\n')
+  const variables = rest.map((line) => /^\s*(\w+) :=/.exec(line)?.[1]).filter((name): name is string => name !== undefined);
+  let body = rest.join('\n')
     .replace(/awscdk\.NewApp\(\)/g, 'awscdk.NewApp(nil)')
     .replace(/awscdk\.NewStack\((\w+), (jsii\.String\("[^"]*"\))\)/g, 'awscdk.NewStack($1, $2, nil)')
     .replace(/\.Synth\(\)/g, '.Synth(nil)')
-    .replace(/&MirrorOriginDistributionProps\{/g, '&cdkmirrororigin.MirrorOriginDistributionProps{');
+    .replace(/\b(\w+)\.New(\w+)\(([^\n]*?)&\2Props\{/g, '$1.New$2($3&$1.$2Props{');
+  if (variables.length > 0) {
+    // A chain ending in a call keeps its last member as the method it is.
+    body = body.replace(new RegExp(`\\b(${variables.join('|')})((?:\\.[A-Z]\\w*)+)(\\(?)`, 'g'), (_match, variable: string, chain: string, call: string) => {
+      const members = chain.split('.').slice(1);
+      const getters = call ? members.slice(0, -1) : members;
+      return `${variable}${getters.map((member) => `.${member}()`).join('')}${call ? `.${members[members.length - 1]}(` : ''}`;
+    });
+  }
   const block = packages.length === 0 ? '' : `import (\n${[...new Set(packages)].sort().map((name) => `\t${name}`).join('\n')}\n)\n`;
   return normalise(block + body);
 }
