@@ -1,11 +1,11 @@
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
+import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { IConstruct } from 'constructs';
-import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import { MirrorOrigin, MirrorOriginDistribution, MirrorOriginDistributionProps } from '../src';
 
 type Violation = { ruleName: string; severity: string; violatingResources: { constructPath: string }[] };
