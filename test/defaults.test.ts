@@ -77,3 +77,33 @@ test('the check can fail: a @default in another unit than the construct uses sti
   expect(valueOf('- none: keys are the request paths')).toBeUndefined();
   expect(valueOf('["*"] - any header')).toEqual(['*']);
 });
+
+describe('docs/defaults.md', () => {
+  const DOC = path.join(__dirname, '..', 'docs', 'defaults.md');
+
+  /** A default as the page writes it. */
+  function human(value: unknown): string {
+    if (value instanceof Duration) return value.toHumanString();
+    if (value instanceof Size) {
+      const bytes = value.toBytes();
+      const [unit, size] = bytes % 1024 ** 3 === 0 ? ['GiB', 1024 ** 3] : ['MiB', 1024 ** 2];
+      return `${bytes / size} ${unit}`;
+    }
+    if (Array.isArray(value)) return value.join(', ');
+    return String(value);
+  }
+
+  test('its table of value defaults is exactly the defaults the constructs use', () => {
+    const rows = fs.readFileSync(DOC, 'utf8').split('\n')
+      .map((line) => /^\| `([\w.]+)` \| (.+) \|$/.exec(line))
+      .filter((match): match is RegExpExecArray => match !== null)
+      .map(([, prop, value]) => [prop, value]);
+    const expected = [
+      ...Object.entries(ORIGIN_PROP_DEFAULTS).map(([prop, value]) => [prop, prop === 'logRetention' ? `${value} days` : human(value)]),
+      ...Object.entries(CORS_PROP_DEFAULTS).map(([prop, value]) => [`cors.${prop}`, human(value)]),
+      ...Object.entries(DISTRIBUTION_PROP_DEFAULTS).map(([prop, value]) => [prop, human(value)]),
+    ];
+    expect(Object.fromEntries(rows)).toEqual(Object.fromEntries(expected));
+    expect(rows).toHaveLength(expected.length);
+  });
+});
