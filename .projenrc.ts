@@ -55,6 +55,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
   devDeps: [
     '@aws-sdk/client-s3@^3',
     '@types/aws-lambda@^8',
+    // Assertions of the integration tests (test/*.integ.ts). 2.245.0-alpha.0 is the newest alpha on npm; its peer
+    // range (aws-cdk-lib ^2.245.0) takes 2.276, so it is pinned exactly until a matching alpha appears.
+    '@aws-cdk/integ-tests-alpha@2.245.0-alpha.0',
     'aws-cdk@~2.1148.1',
     'aws-sdk-client-mock@^4',
     'cdk-nag@^3',
