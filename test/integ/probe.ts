@@ -163,7 +163,11 @@ function readThenLeave(baseUrl: string, path: string, afterBytes: number): Promi
   const client = base.protocol === 'https:' ? https : http;
   return new Promise((resolve) => {
     const req = client.request({
-      host: base.hostname, port: base.port || undefined, path, agent: false, timeout: REQUEST_TIMEOUT_MS,
+      host: base.hostname,
+      port: base.port || undefined,
+      path,
+      agent: false,
+      timeout: REQUEST_TIMEOUT_MS,
       headers: { 'accept-encoding': 'identity', 'user-agent': 'cdk-mirror-origin-integ-probe' },
     });
     req.on('timeout', () => req.destroy(new Error('timeout')));

@@ -2,8 +2,8 @@
  * An integration test scenario: how its mirror is configured, and the steps that check it. The same object
  * builds the app deployed to AWS (`test/<name>.integ.ts`) and the local run of its steps (`local-run.test.ts`).
  */
-import type { MirrorOriginDistribution, MirrorOriginDistributionProps } from '../../src';
 import type { Step } from './steps';
+import type { MirrorOriginDistribution, MirrorOriginDistributionProps } from '../../src';
 
 /** What a scenario may configure: every prop but the two the test app sets (the test origin and its own bucket). */
 export type ScenarioMirrorProps = Omit<MirrorOriginDistributionProps, 'endpoint' | 'bucket'>;
