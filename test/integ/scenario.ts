@@ -26,7 +26,7 @@ export interface IntegScenario {
 export const WARM_UP: Step = {
   id: 'WarmUp',
   proves: 'the distribution answers through the mirror',
-  probe: { kind: 'http', path: '/warmup.txt', retryForSeconds: 90 },
+  probe: { kind: 'http', path: '/warmup.txt', retryForSeconds: 60 },
   expect: { status: 200 },
 };
 
