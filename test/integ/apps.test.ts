@@ -19,6 +19,15 @@ test('every test/<name>.integ.ts is a scenario of test/integ/scenarios, and ever
   }
 });
 
+test('docs/integration-tests.md names every app and, in its table, every step', () => {
+  const docs = fs.readFileSync(path.join(REPO, 'docs', 'integration-tests.md'), 'utf8');
+  const table = docs.split('\n').filter((line) => line.startsWith('|')).join('\n');
+  for (const scenario of SCENARIOS) {
+    expect(table).toContain(`${scenario.name}: `);
+    for (const step of scenario.steps) expect(table).toContain(`\`${step.id}\``);
+  }
+});
+
 /** Whether `value` holds a null anywhere (integ-tests cannot decode an expectation with one). */
 function hasNull(value: unknown): boolean {
   if (value === null) return true;
