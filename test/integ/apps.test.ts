@@ -8,6 +8,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { integApp, STEP_OUTPUT_PREFIX } from './app';
 import { integAppNames } from './cdk';
 import { SCENARIOS } from './scenarios';
+import { ENVIRONMENT_VARIABLES } from '../../src/config';
 
 const REPO = path.resolve(__dirname, '..', '..');
 
@@ -69,11 +70,18 @@ describe.each(SCENARIOS.map((scenario) => [scenario.name, scenario] as const))('
   });
 
   it('points the mirror at the test origin and the probe at the distribution and the mirror bucket', () => {
-    const fns = test.findResources('AWS::Lambda::Function');
-    const env = (id: string) => Object.entries(fns).find(([logicalId]) => logicalId.startsWith(id))![1].Properties.Environment.Variables;
-    expect(env('MirrorHandler').MIRROR_ENDPOINT).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^OriginFunctionFunctionUrl/), 'FunctionUrl'] });
-    expect(env('ProbeFunction').DISTRIBUTION_URL).toEqual({ 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [expect.stringMatching(/^MirrorDistribution/), 'DomainName'] }]] });
-    expect(env('ProbeFunction').MIRROR_BUCKET).toEqual({ Ref: expect.stringMatching(/^MirrorBucket/) });
+    const environments = Object.values(test.findResources('AWS::Lambda::Function')).map((fn) => fn.Properties.Environment?.Variables ?? {});
+    const withVariable = (name: string) => {
+      const found = environments.filter((variables) => name in variables);
+      expect(found).toHaveLength(1);
+      return found[0];
+    };
+    const handler = withVariable(ENVIRONMENT_VARIABLES.endpoint);
+    expect(handler[ENVIRONMENT_VARIABLES.endpoint]).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^OriginFunctionFunctionUrl/), 'FunctionUrl'] });
+    const probe = withVariable('DISTRIBUTION_URL');
+    const distribution = Object.keys(test.findResources('AWS::CloudFront::Distribution'));
+    expect(probe.DISTRIBUTION_URL).toEqual({ 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [distribution[0], 'DomainName'] }]] });
+    expect(probe.MIRROR_BUCKET).toEqual({ Ref: Object.keys(test.findResources('AWS::S3::Bucket'))[0] });
     // The origin answers buffered (with Content-Length), publicly: it is the third party the mirror stands in front of.
     test.hasResourceProperties('AWS::Lambda::Url', { AuthType: 'NONE', TargetFunctionArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^OriginFunction'), 'Arn'] } });
     expect(JSON.stringify(test.findResources('AWS::Lambda::Url'))).not.toMatch(/"AuthType":"NONE","InvokeMode"/);
