@@ -5,7 +5,8 @@
  *   ts-node test/integ/snapshot.ts update <name>...   writes the fresh synth there
  *
  * A snapshot holds each stack's template and asset manifest and integ.json, with asset hashes blanked (as the jest
- * template snapshots do), so it changes when the deployed shape changes, not with every change to a bundle.
+ * template snapshots do) and keys sorted, so it changes when the deployed shape changes, not with every change to a
+ * bundle or to the order constructs are created in.
  * Synth runs cdk-nag (the apps add it), so a finding nobody acknowledged fails the check too.
  */
 import { spawnSync } from 'node:child_process';
@@ -31,10 +32,19 @@ export function normalizedAssembly(assemblyDir: string): Map<string, string> {
   for (const file of files) {
     let text = fs.readFileSync(path.join(assemblyDir, file), 'utf8');
     for (const hash of hashes) text = text.split(hash).join('[ASSET HASH]');
-    if (file.endsWith('.assets.json')) text = `${JSON.stringify(withoutDestinationHashes(JSON.parse(text)), undefined, 2)}\n`;
+    if (file.endsWith('.assets.json')) text = `${JSON.stringify(sortedKeys(withoutDestinationHashes(JSON.parse(text))), undefined, 1)}\n`;
+    // CloudFormation reads no meaning into key order, which follows the order constructs were created in.
+    if (file.endsWith('.template.json')) text = `${JSON.stringify(sortedKeys(JSON.parse(text)), undefined, 1)}\n`;
     normalized.set(file, text.endsWith('\n') ? text : `${text}\n`);
   }
   return normalized;
+}
+
+/** `value` with the keys of every object in it sorted (arrays keep their order). */
+function sortedKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortedKeys);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.keys(value).sort().map((key) => [key, sortedKeys((value as Record<string, unknown>)[key])]));
 }
 
 /** An asset manifest whose destination ids (`current_account-current_region-<8 hex of the asset>`) lose the hash. */
