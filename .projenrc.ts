@@ -61,6 +61,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
   devDeps: [
     '@aws-sdk/client-s3@^3',
     '@types/aws-lambda@^8',
+    // Assertions of the integration tests (test/*.integ.ts). 2.245.0-alpha.0 is the newest alpha on npm; its peer
+    // range (aws-cdk-lib ^2.245.0) takes 2.276, so it is pinned exactly until a matching alpha appears.
+    '@aws-cdk/integ-tests-alpha@2.245.0-alpha.0',
     'aws-cdk@~2.1148.1',
     'aws-sdk-client-mock@^4',
     'cdk-nag@^3',
@@ -161,5 +164,36 @@ const bench = project.addTask('bench', {
 });
 bench.spawn(bundle);
 bench.exec('ts-node --transpile-only bench/main.ts', { receiveArgs: true });
+
+// Integration tests (docs/integration-tests.md): projen discovers test/<name>.integ.ts and makes integ:<name>:* tasks;
+// they are pointed at test/integ/ tools: a snapshot check with asset hashes blanked and no machine paths, and a runner
+// that reads each assertion's result and destroys the stacks whatever happened.
+const tsNode = 'ts-node --transpile-only';
+const integ = project.addTask('integ', {
+  description: 'With AWS credentials: deploy every integ app, assert, destroy (prints the cost first); --only NAME, --dry-run, --destroy',
+});
+integ.spawn(bundle);
+integ.exec(`${tsNode} test/integ/run.ts`, { receiveArgs: true });
+for (const task of project.tasks.all) {
+  const name = /^integ:(.+):assert$/.exec(task.name)?.[1];
+  if (!name) continue;
+  task.reset(`${tsNode} test/integ/snapshot.ts check ${name}`);
+  task.description = `Check that a fresh synth of integ app '${name}' (cdk-nag included) equals its committed snapshot`;
+  const snapshot = project.tasks.tryFind(`integ:${name}:snapshot`)!;
+  snapshot.reset();
+  snapshot.spawn(bundle);
+  snapshot.exec(`${tsNode} test/integ/snapshot.ts update ${name}`);
+  const deploy = project.tasks.tryFind(`integ:${name}:deploy`)!;
+  deploy.reset();
+  deploy.spawn(bundle);
+  deploy.exec(`${tsNode} test/integ/run.ts --only ${name}`);
+  deploy.description = `With AWS credentials: deploy integ app '${name}', assert, destroy`;
+  const destroy = project.tasks.tryFind(`integ:${name}:destroy`)!;
+  destroy.reset(`${tsNode} test/integ/run.ts --destroy --only ${name}`);
+  destroy.description = `With AWS credentials: destroy the stacks of integ app '${name}' (left by an interrupted run)`;
+  snapshot.description = `Write the snapshot of integ app '${name}' from a fresh synth`;
+  // `cdk watch` would deploy and never destroy.
+  project.removeTask(`integ:${name}:watch`);
+}
 
 project.synth();
