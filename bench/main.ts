@@ -20,7 +20,7 @@ import { startBenchOrigin } from './origin';
 import { renderReport, renderRuns, RunInfo, Sample, Variant } from './report';
 import { MirrorVariant, startStacks } from './stacks';
 import { STREAM_BURST_BYTES } from '../local/lambda/function-url';
-import { patternSha256 } from '../test/support/origin-server';
+import { patternSha256 } from '../local/origin/server';
 
 const MiB = 1024 * 1024;
 const ROOT = path.join(__dirname, '..');

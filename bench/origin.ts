@@ -1,6 +1,6 @@
 /**
  * The benchmark's origin: serves the same bodies as the test origin
- * (`test/support/origin-server.ts`: the seeded 64 KiB-block pattern, so its
+ * (`local/origin/server.ts`: the seeded 64 KiB-block pattern, so its
  * `patternSha256` holds) but derives every block from one base block cached
  * per seed when the route is set. The test origin computes that block (a
  * thousand SHA-512s, 5–40 ms here) on every request, which would add a
@@ -9,7 +9,7 @@
 import { once } from 'node:events';
 import * as http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { patternBuffer, PatternBody } from '../test/support/origin-server';
+import { patternBuffer, PatternBody } from '../local/origin/server';
 
 const BLOCK = 64 * 1024;
 

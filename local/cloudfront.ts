@@ -8,7 +8,7 @@
  * passes raw paths through untouched, and streams both ways.
  *
  * A viewer-request CloudFront Function in the template runs first, on the
- * CloudFront Functions stand-in (`test/support/cloudfront-function.ts`).
+ * CloudFront Functions stand-in (`local/cloudfront-function.ts`).
  *
  * Not modelled: caching (every request reaches an origin), compression,
  * HTTPS and the viewer protocol policy, custom error responses, retries and
@@ -23,7 +23,7 @@ import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { allows } from './cloudfront-policies';
 import { DistributionSpec, OriginSpec } from './template';
-import { CloudFrontFunction, loadCloudFrontFunction, viewerRequestEvent } from '../test/support/cloudfront-function';
+import { CloudFrontFunction, loadCloudFrontFunction, viewerRequestEvent } from './cloudfront-function';
 
 /** Where a local origin listens. */
 export interface OriginTarget {

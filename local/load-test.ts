@@ -16,7 +16,7 @@ import { formatBytes } from './request-log';
 import { MirrorRequestRecord, startLocalMirror } from './stack';
 import { synthesizeMirror } from './synth';
 import { ENVIRONMENT_VARIABLES } from '../src/config';
-import { patternSha256, startOrigin } from '../test/support/origin-server';
+import { patternSha256, startOrigin } from './origin/server';
 
 interface Options {
   readonly requests: number;

@@ -14,10 +14,10 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { MirrorOriginDistribution } from '../src';
 import { formatRequest } from './request-log';
-import { SAMPLE_FILES, startSampleOrigin } from './sample-origin';
+import { SAMPLE_FILES, startSampleOrigin } from './origin/sample';
 import { LocalMirror, MirrorRequestRecord, startLocalMirror } from './stack';
 import { synthesizeMirror } from './synth';
-import type { LocalOrigin } from '../test/support/origin-server';
+import type { LocalOrigin } from './origin/server';
 
 const ROOT = path.resolve(__dirname, '..');
 /** Git-ignored: the bucket's data (kept between runs) and the synthesized template. */

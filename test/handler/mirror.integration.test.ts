@@ -10,9 +10,9 @@ import { REJECTED_PATHS, urlLookingPaths } from './hostile-paths';
 import { captureLogs, invoke, Invocation } from './invoke';
 import { MirrorConfig, toEnvironment } from '../../src/config';
 import { functionUrlEvent } from '../support/function-url-event';
-import { loadHandler, makeContext, ResponseStream, runStreamingInvocation, StreamingHandler } from '../support/lambda-runtime';
-import { LocalOrigin, OriginRoute, patternBuffer, patternSha256, startOrigin } from '../support/origin-server';
-import { LocalS3, startS3 } from '../support/s3';
+import { loadHandler, makeContext, ResponseStream, runStreamingInvocation, StreamingHandler } from '../../local/lambda/runtime';
+import { LocalOrigin, OriginRoute, patternBuffer, patternSha256, startOrigin } from '../../local/origin/server';
+import { LocalS3, startS3 } from '../../local/s3/server';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { version } = require('../../package.json');

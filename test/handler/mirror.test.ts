@@ -19,8 +19,8 @@ import type { MirrorConfig } from '../../src/config';
 import type { LogLine } from '../../src/handler/log';
 import { createMirrorHandler, deadlineAfter, isEncoded, MirrorDependencies } from '../../src/handler/mirror';
 import type { OriginTransport } from '../../src/handler/origin';
-import { installAwsLambdaGlobals, StreamingHandler } from '../support/lambda-runtime';
-import { LocalOrigin, patternBuffer, startOrigin } from '../support/origin-server';
+import { installAwsLambdaGlobals, StreamingHandler } from '../../local/lambda/runtime';
+import { LocalOrigin, patternBuffer, startOrigin } from '../../local/origin/server';
 
 const MiB = 1024 * 1024;
 const s3Mock = mockClient(S3Client);

@@ -13,7 +13,7 @@ import { expectLargeStoredBeforeRedirect, expectMissThenHit, originCount, Setup,
 import { startLocalMirror } from '../../local/stack';
 import { MirrorOriginDistribution } from '../../src';
 import { REJECTED_PATHS, urlLookingPaths } from '../handler/hostile-paths';
-import { LocalOrigin, patternBuffer, startOrigin } from '../support/origin-server';
+import { LocalOrigin, patternBuffer, startOrigin } from '../../local/origin/server';
 
 const MiB = 1024 * 1024;
 let origin: LocalOrigin;

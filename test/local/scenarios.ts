@@ -5,7 +5,7 @@
  */
 import { sendAndSettle, sha256 } from './helpers';
 import { LocalMirror } from '../../local/stack';
-import { LocalOrigin, OriginRoute, patternBuffer, PatternBody } from '../support/origin-server';
+import { LocalOrigin, OriginRoute, patternBuffer, PatternBody } from '../../local/origin/server';
 
 /** The running stack and where the origin's content lives. */
 export interface Setup {

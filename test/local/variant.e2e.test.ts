@@ -9,7 +9,7 @@ import { sendAndSettle, sha256, synthesizeForTest } from './helpers';
 import { startLocalMirror } from '../../local/stack';
 import { MirrorOriginDistribution } from '../../src';
 import { viewerRequestFunctionCode } from '../../src/variant/function-code';
-import { LocalOrigin, patternBuffer, startOrigin } from '../support/origin-server';
+import { LocalOrigin, patternBuffer, startOrigin } from '../../local/origin/server';
 
 const MiB = 1024 * 1024;
 let origin: LocalOrigin;

@@ -5,7 +5,7 @@
  */
 import { MAX_FUNCTION_CODE_BYTES, viewerRequestFunctionCode } from '../../src/variant/function-code';
 import { canonicalQuery, variantUri } from '../../src/variant/rules';
-import { CloudFrontFunction, loadCloudFrontFunction, ViewerRequestEvent, viewerRequestEvent } from '../support/cloudfront-function';
+import { CloudFrontFunction, loadCloudFrontFunction, ViewerRequestEvent, viewerRequestEvent } from '../../local/cloudfront-function';
 import { inspectFunctionCode } from '../support/cloudfront-function-syntax';
 
 const OSS_EXAMPLE = 'image/resize,w_150/circle,r_100';

@@ -10,7 +10,7 @@ import {
   runStreamingInvocation,
   StreamingHandler,
   UNHANDLED_REJECTION,
-} from './lambda-runtime';
+} from '../../local/lambda/runtime';
 
 type Body = (stream: Writable) => Promise<void>;
 
