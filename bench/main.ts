@@ -16,11 +16,10 @@ import * as path from 'node:path';
 import { renderChart } from './chart';
 import { measureColdStarts, SHIPPED_BUNDLE_DIR } from './cold-start';
 import { BenchObject, measureDirect, measureMiss } from './measure';
-import { startBenchOrigin } from './origin';
 import { renderReport, renderRuns, RunInfo, Sample, Variant } from './report';
 import { MirrorVariant, startStacks } from './stacks';
 import { STREAM_BURST_BYTES } from '../local/lambda/function-url';
-import { patternSha256 } from '../local/origin/server';
+import { patternSha256, startOrigin } from '../local/origin/server';
 
 const MiB = 1024 * 1024;
 const ROOT = path.join(__dirname, '..');
@@ -33,6 +32,7 @@ const WARM_UP_MAX_BYTES = 1 * MiB;
 const WARM_UP_SEED = 7;
 /** The streamed demo runs only where it costs seconds, not minutes: just past the burst. */
 const STREAMED_DEMO_MAX_BYTES = 16 * MiB;
+const OCTET_STREAM = { 'content-type': 'application/octet-stream' };
 
 interface Options {
   readonly runs: number;
@@ -122,7 +122,7 @@ async function main(): Promise<void> {
   const benchStarted = performance.now();
   const withDemo = options.sizes.some((s) => s > STREAM_BURST_BYTES && s <= STREAMED_DEMO_MAX_BYTES);
   const mirrorVariants: MirrorVariant[] = ['this', 'original', 'bare-upload', ...(withDemo ? ['this-streamed' as const] : [])];
-  const origin = await startBenchOrigin();
+  const origin = await startOrigin();
   const { stacks, s3DataDir, close } = await startStacks({
     endpoint: origin.url, bandwidthCap: options.bandwidthCap, variants: mirrorVariants, handlerDir: options.handlerDir,
   });
@@ -157,7 +157,7 @@ async function main(): Promise<void> {
         for (const variant of order) {
           const id = `${sizeLabel(size)}-r${run}-${randomBytes(4).toString('hex')}`;
           const object: BenchObject = { path: `/bench/${variant}/${id}.bin`, size, sha256 };
-          origin.route(object.path, { size, seed });
+          origin.route(object.path, { body: { size, seed }, headers: OCTET_STREAM });
           log(`${sizeLabel(size).padStart(7)} run ${run}/${options.runs} ${variant.padEnd(13)} `);
           let measurement;
           if (variant === 'direct') {
@@ -166,7 +166,7 @@ async function main(): Promise<void> {
             const warmUps = Array.from({ length: WARM_UPS }, (_, i): BenchObject => ({
               path: `/bench/${variant}/warm-up-${id}-${i + 1}.bin`, size: warmUpSize, sha256: warmUpSha256,
             }));
-            for (const warmUp of warmUps) origin.route(warmUp.path, { size: warmUpSize, seed: WARM_UP_SEED });
+            for (const warmUp of warmUps) origin.route(warmUp.path, { body: { size: warmUpSize, seed: WARM_UP_SEED }, headers: OCTET_STREAM });
             // Nothing else runs while a design is measured: every other stack's containers are stopped too.
             for (const other of stacks.values()) {
               for (const container of other.mirror.functionUrl.pool.live) await container.stop();
