@@ -21,9 +21,9 @@ import { randomBytes } from 'node:crypto';
 import { EventEmitter, once } from 'node:events';
 import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
+import { CloudFrontFunction, loadCloudFrontFunction, viewerRequestEvent } from './cloudfront-function';
 import { allows } from './cloudfront-policies';
 import { DistributionSpec, OriginSpec } from './template';
-import { CloudFrontFunction, loadCloudFrontFunction, viewerRequestEvent } from './cloudfront-function';
 
 /** Where a local origin listens. */
 export interface OriginTarget {

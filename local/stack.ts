@@ -6,8 +6,8 @@
 import { EventEmitter } from 'node:events';
 import { CloudFrontRecord, LocalCloudFront } from './cloudfront';
 import { InvocationRecord, LocalFunctionUrl, LocalFunctionUrlOptions } from './lambda/function-url';
-import { MirrorSpec } from './template';
 import { LocalS3, startS3 } from './s3/server';
+import { MirrorSpec } from './template';
 
 /** What may differ from the template (the benchmark runs other handlers; tests turn the cap off); `environment` is merged. */
 export type FunctionOverrides = Partial<Pick<LocalFunctionUrlOptions,

@@ -8,11 +8,11 @@ import { Writable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { REJECTED_PATHS, urlLookingPaths } from './hostile-paths';
 import { captureLogs, invoke, Invocation } from './invoke';
-import { MirrorConfig, toEnvironment } from '../../src/config';
-import { functionUrlEvent } from '../support/function-url-event';
 import { loadHandler, makeContext, ResponseStream, runStreamingInvocation, StreamingHandler } from '../../local/lambda/runtime';
 import { LocalOrigin, OriginRoute, patternBuffer, patternSha256, startOrigin } from '../../local/origin/server';
 import { LocalS3, startS3 } from '../../local/s3/server';
+import { MirrorConfig, toEnvironment } from '../../src/config';
+import { functionUrlEvent } from '../support/function-url-event';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { version } = require('../../package.json');

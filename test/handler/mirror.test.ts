@@ -15,12 +15,12 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { invoke } from './invoke';
 import { conditionalConflict, internalError, preconditionFailed } from './s3-errors';
+import { installAwsLambdaGlobals, StreamingHandler } from '../../local/lambda/runtime';
+import { LocalOrigin, patternBuffer, startOrigin } from '../../local/origin/server';
 import type { MirrorConfig } from '../../src/config';
 import type { LogLine } from '../../src/handler/log';
 import { createMirrorHandler, deadlineAfter, isEncoded, MirrorDependencies } from '../../src/handler/mirror';
 import type { OriginTransport } from '../../src/handler/origin';
-import { installAwsLambdaGlobals, StreamingHandler } from '../../local/lambda/runtime';
-import { LocalOrigin, patternBuffer, startOrigin } from '../../local/origin/server';
 
 const MiB = 1024 * 1024;
 const s3Mock = mockClient(S3Client);

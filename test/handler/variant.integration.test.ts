@@ -6,11 +6,11 @@
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import { captureLogs, invoke, Invocation } from './invoke';
-import { MirrorConfig, toEnvironment } from '../../src/config';
-import { variantUri } from '../../src/variant/rules';
 import { loadHandler, StreamingHandler } from '../../local/lambda/runtime';
 import { LocalOrigin, patternBuffer, patternSha256, startOrigin } from '../../local/origin/server';
 import { LocalS3, startS3 } from '../../local/s3/server';
+import { MirrorConfig, toEnvironment } from '../../src/config';
+import { variantUri } from '../../src/variant/rules';
 
 const BUNDLE = path.join(__dirname, '../../assets/handler/mirror.lambda');
 const BUCKET = 'mirror';

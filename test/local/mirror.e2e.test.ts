@@ -10,10 +10,10 @@ import { gzipSync } from 'node:zlib';
 import { Size } from 'aws-cdk-lib';
 import { sendAndSettle, sendRaw, sha256, synthesizeForTest } from './helpers';
 import { expectLargeStoredBeforeRedirect, expectMissThenHit, originCount, Setup, storedObject } from './scenarios';
+import { LocalOrigin, patternBuffer, startOrigin } from '../../local/origin/server';
 import { startLocalMirror } from '../../local/stack';
 import { MirrorOriginDistribution } from '../../src';
 import { REJECTED_PATHS, urlLookingPaths } from '../handler/hostile-paths';
-import { LocalOrigin, patternBuffer, startOrigin } from '../../local/origin/server';
 
 const MiB = 1024 * 1024;
 let origin: LocalOrigin;
