@@ -21,6 +21,7 @@ import type { MirrorConfig } from '../../src/config';
 import type { LogLine } from '../../src/handler/log';
 import { createMirrorHandler, deadlineAfter, isEncoded, MirrorDependencies } from '../../src/handler/mirror';
 import type { OriginTransport } from '../../src/handler/origin';
+import { testConfig } from '../support/test-config';
 
 const MiB = 1024 * 1024;
 const s3Mock = mockClient(S3Client);
@@ -32,20 +33,14 @@ let logs: LogLine[];
 function mirror(overrides: Partial<MirrorDependencies> = {}, config: Partial<MirrorConfig> = {}): StreamingHandler {
   installAwsLambdaGlobals();
   return awslambda.streamifyResponse(createMirrorHandler({
-    config: {
-      bucketName: 'mirror',
+    config: testConfig({
       endpoint: origin.url,
-      keyPrefix: '',
-      notFoundTtlSeconds: 10,
-      forwardHeaders: [],
-      originHeaders: {},
       originResponseTimeoutMs: 30_000,
       originIdleTimeoutMs: 30_000,
       streamThresholdBytes: 1 * MiB,
       maxObjectSizeBytes: 100 * MiB,
-      variantQueryStrings: [],
       ...config,
-    },
+    }),
     s3,
     logger: (line) => logs.push(line),
     ...overrides,

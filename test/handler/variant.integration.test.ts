@@ -9,8 +9,9 @@ import { captureLogs, invoke, Invocation } from './invoke';
 import { loadHandler, StreamingHandler } from '../../local/lambda/runtime';
 import { LocalOrigin, patternBuffer, patternSha256, startOrigin } from '../../local/origin/server';
 import { LocalS3, startS3 } from '../../local/s3/server';
-import { MirrorConfig, toEnvironment } from '../../src/config';
+import { toEnvironment } from '../../src/config';
 import { variantUri } from '../../src/variant/rules';
+import { testConfig } from '../support/test-config';
 
 const BUNDLE = path.join(__dirname, '../../assets/handler/mirror.lambda');
 const BUCKET = 'mirror';
@@ -25,19 +26,16 @@ const savedEnv = { ...process.env };
 
 /** Loads the bundle as a fresh container listing `variantQueryStrings`. */
 function container(variantQueryStrings: string[]): StreamingHandler {
-  const config: MirrorConfig = {
+  const config = testConfig({
     bucketName: BUCKET,
     endpoint: `${origin.url}/base`,
     keyPrefix: 'm/',
-    notFoundTtlSeconds: 10,
-    forwardHeaders: [],
-    originHeaders: {},
     originResponseTimeoutMs: 30_000,
     originIdleTimeoutMs: 30_000,
     streamThresholdBytes: MiB,
     maxObjectSizeBytes: 80 * MiB,
     variantQueryStrings,
-  };
+  });
   process.env = { ...savedEnv, ...s3.env, ...toEnvironment(config) };
   // Jest keeps its own module registry: without a reset the bundle would not be evaluated again.
   jest.resetModules();
