@@ -86,6 +86,21 @@ for (const path of ['/example/', '/.ci/', '/cdk.out/', '/local/', '/.local/', '/
 // The handler's imports are bundled into its asset, so devDependencies are right there.
 project.eslint?.allowDevDeps('src/handler/**');
 
+// Imports point one way: the library stands alone, tests use the stand-ins in local/, nothing uses the tests.
+project.eslint?.addRules({
+  'import/no-restricted-paths': ['error', {
+    zones: [
+      { target: './src', from: ['./local', './bench', './test'], message: 'src/ is the library: it imports nothing from local/, bench/ or test/.' },
+      {
+        target: ['./local', './bench', './example', './projenrc', './.projenrc.ts'],
+        from: './test',
+        message: 'Only tests import from test/: move what others need to local/.',
+      },
+    ],
+  }],
+});
+project.eslint?.addOverride({ files: ['src/**/*.ts'], rules: { 'import/no-cycle': 'error' } });
+
 // The CloudFront Function of variantQueryStrings: one IIFE of src/variant, in syntax the cloudfront-js-2.0 runtime
 // accepts (no shorthand properties, no for-of); src/variant/function-code.ts adds the list and `handler` at synth.
 project.bundler.addBundle('src/variant/viewer-request.ts', {
