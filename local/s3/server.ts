@@ -252,6 +252,11 @@ function spaceForPlus(keyPart: string): string {
   return keyPart.replace(/\+/g, '%20');
 }
 
+/** The key S3 looks up for a request path below the bucket (`/a+b%2B` is `a b+`). */
+export function s3KeyOfPath(rawPath: string): string {
+  return safeDecode(spaceForPlus(rawPath.replace(/^\//, '')));
+}
+
 /** Decodes percent-encoding; a malformed path (the local CloudFront passes hostile ones on raw) is kept as sent. */
 export function safeDecode(text: string): string {
   try {
