@@ -13,6 +13,8 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { MirrorOriginDistribution } from '../src';
+import { bannerLines } from './banner';
+import { checkEndpoint } from './endpoint-check';
 import { parseLocalRunFlags, USAGE } from './main-flags';
 import { SAMPLE_FILES, startSampleOrigin } from './origin/sample';
 import type { LocalOrigin } from './origin/server';
@@ -64,6 +66,8 @@ async function main(): Promise<void> {
 
   if (!args.endpoint) origin = await startSampleOrigin();
   const endpoint = args.endpoint ?? origin!.url;
+  // Checked once, and the stack served either way: the origin may come up later, and hits need none.
+  const reachability = origin ? undefined : await checkEndpoint(endpoint);
 
   const outdir = path.join(dataDir, 'cdk.out');
   rmSync(outdir, { recursive: true, force: true });
@@ -82,39 +86,16 @@ async function main(): Promise<void> {
     if (args.verbose) for (const line of record.invocation?.logs ?? []) process.stdout.write(`       handler: ${line}\n`);
   });
 
-  const url = mirror.viewerUrl;
-  const rel = (p: string) => path.relative(process.cwd(), p) || '.';
-  const fn = spec.function;
-  const lines = [
-    '',
-    `The mirror runs locally. Open ${url}/`,
-    '',
-    `  origin       ${endpoint}${origin ? '   (the built-in sample origin; --endpoint URL mirrors another)' : ''}`,
-    `  CloudFront   ${url}   stand-in: no cache (every request goes to S3 first), no compression, plain HTTP${port !== args.port ? `; port ${args.port} was taken` : ''}`,
-    `  S3           ${mirror.s3.endpoint}   bucket ${spec.bucketName}, data in ${rel(path.join(s3Directory, spec.bucketName))} (kept between runs)`,
-    `  function URL ${mirror.functionUrl.url}   ${fn.handler} from ${rel(fn.assetDir)}, ${fn.memoryMb} MB, ${fn.timeoutSeconds} s, ${spec.functionUrl.invokeMode}`,
-    `               streamed bodies ${args.bandwidthCap ? 'capped to ~2 MB/s after the first 6 MB, as Lambda does (--no-bandwidth-cap to lift it)' : 'not capped (--no-bandwidth-cap)'}`,
-    `  template     ${rel(synthesized.templateFile)}`,
-    '',
-    'Try:',
-    ...(origin
-      ? [
-        `  curl -i ${url}/data/info.json          # a miss: fetched from the origin, stored, answered`,
-        `  curl -i ${url}/data/info.json          # again: served from the bucket`,
-        `  curl -sL -o /dev/null -D - ${url}/files/20mib.bin   # above the stream threshold: stored first, a 302 to itself, then from the bucket`,
-        `  curl -sL --compressed ${url}/docs/notes.txt | head -2  # sent gzip-encoded: stored as sent, a 302 to itself, then from the bucket`,
-        `  curl -i ${url}/missing.html            # 404 passes through, nothing stored`,
-      ]
-      : [
-        `  curl -i ${url}/<a path at the origin>   # a miss, then the same again: a hit`,
-      ]),
-    `  ls -R ${rel(path.join(s3Directory, spec.bucketName))}   # the stored objects (<key>._S3rver_object)`,
-    '',
-    ...(origin ? [`Sample files: ${SAMPLE_FILES.map((f) => f.path).join(', ')}`, ''] : []),
-    'Each request is logged below. Ctrl-C stops everything.',
-    '',
-  ];
-  process.stdout.write(lines.join('\n'));
+  process.stdout.write(bannerLines({
+    mirror,
+    endpoint,
+    sampleFiles: origin ? SAMPLE_FILES.map((f) => f.path) : undefined,
+    reachability,
+    portTaken: port !== args.port ? args.port : undefined,
+    s3Directory,
+    templateFile: synthesized.templateFile,
+    bandwidthCap: args.bandwidthCap,
+  }).join('\n'));
 }
 
 main().catch((err) => {
