@@ -73,7 +73,8 @@ describe('npx projen local', () => {
 
 describe('npx projen load-test', () => {
   test('defaults, and every flag', () => {
-    expect(parseLoadTestFlags([])).toEqual({ help: false, requests: 1000, concurrency: 50, keys: 100, containers: 4, minBytes: 1024, maxBytes: 4 * MiB });
+    expect(parseLoadTestFlags([]))
+      .toEqual({ help: false, requests: 1000, concurrency: 50, keys: 100, containers: 4, minBytes: 1024, maxBytes: 4 * MiB });
     const argv = ['--requests', '10', '--concurrency=2', '--keys', '3', '--containers', '1', '--min-bytes', '5', '--max-bytes=6'];
     expect(parseLoadTestFlags(argv))
       .toEqual({ help: false, requests: 10, concurrency: 2, keys: 3, containers: 1, minBytes: 5, maxBytes: 6 });
