@@ -82,8 +82,10 @@ const project = new awscdk.AwsCdkConstructLibrary({
       testTimeout: 60_000,
       // The AWS SDK's Node.js support notice, printed once per test file on Node 20, is turned off in tests only.
       setupFiles: ['<rootDir>/projenrc/jest-setup.ts'],
-      // The bundles in assets/ are loaded by tests as Lambda loads them; their coverage is that of src/.
-      coveragePathIgnorePatterns: ['/node_modules/', '/assets/'],
+      // Tests run the handler's bundle as Lambda loads it: a source map (added by the transform, code unchanged) credits
+      // what they run to the src/ files it came from, instead of to nothing. Other bundles are not reported.
+      coveragePathIgnorePatterns: ['/node_modules/', '/assets/(?!handler/)'],
+      transform: { '^.+/assets/handler/.+\\.js$': new javascript.Transform('<rootDir>/test/support/bundle-coverage-transform.js') },
     },
   },
 
@@ -98,6 +100,21 @@ for (const path of ['/example/', '/.ci/', '/cdk.out/', '/local/', '/.local/', '/
 
 // The handler's imports are bundled into its asset, so devDependencies are right there.
 project.eslint?.allowDevDeps('src/handler/**');
+
+// Imports point one way: the library stands alone, tests use the stand-ins in local/, nothing uses the tests.
+project.eslint?.addRules({
+  'import/no-restricted-paths': ['error', {
+    zones: [
+      { target: './src', from: ['./local', './bench', './test'], message: 'src/ is the library: it imports nothing from local/, bench/ or test/.' },
+      {
+        target: ['./local', './bench', './example', './projenrc', './.projenrc.ts'],
+        from: './test',
+        message: 'Only tests import from test/: move what others need to local/.',
+      },
+    ],
+  }],
+});
+project.eslint?.addOverride({ files: ['src/**/*.ts'], rules: { 'import/no-cycle': 'error' } });
 
 // The CloudFront Function of variantQueryStrings: one IIFE of src/variant, in syntax the cloudfront-js-2.0 runtime
 // accepts (no shorthand properties, no for-of); src/variant/function-code.ts adds the list and `handler` at synth.

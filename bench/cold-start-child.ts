@@ -4,7 +4,7 @@
  * the runtime does, loads the handler bundle `argv[2]`, and sends how long
  * the load took and the process's age when it was done.
  */
-import { loadHandler } from '../test/support/lambda-runtime';
+import { loadHandler } from '../local/lambda/runtime';
 
 /** What the child reports. */
 export interface ColdStartReport {

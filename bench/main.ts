@@ -15,12 +15,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { renderChart } from './chart';
 import { measureColdStarts, SHIPPED_BUNDLE_DIR } from './cold-start';
+import { parseBenchFlags, USAGE } from './flags';
 import { BenchObject, measureDirect, measureMiss } from './measure';
-import { startBenchOrigin } from './origin';
 import { renderReport, renderRuns, RunInfo, Sample, Variant } from './report';
 import { MirrorVariant, startStacks } from './stacks';
+import { failureText } from '../local/command-line';
 import { STREAM_BURST_BYTES } from '../local/lambda/function-url';
-import { patternSha256 } from '../test/support/origin-server';
+import { patternSha256, startOrigin } from '../local/origin/server';
 
 const MiB = 1024 * 1024;
 const ROOT = path.join(__dirname, '..');
@@ -33,67 +34,7 @@ const WARM_UP_MAX_BYTES = 1 * MiB;
 const WARM_UP_SEED = 7;
 /** The streamed demo runs only where it costs seconds, not minutes: just past the burst. */
 const STREAMED_DEMO_MAX_BYTES = 16 * MiB;
-
-interface Options {
-  readonly runs: number;
-  readonly sizes: readonly number[];
-  readonly coldStarts: number;
-  readonly bandwidthCap: boolean;
-  readonly write: boolean;
-  readonly handlerDir?: string;
-}
-
-const USAGE = `Usage: npx projen bench [--runs N] [--sizes MiB,MiB,…] [--cold-starts N] [--no-bandwidth-cap] [--no-write] [--handler-dir DIR]
-
-  --runs N             runs per design and size, medians reported (default 5; targets judged from 3)
-  --sizes LIST         object sizes in MiB (default 1,16,128,512)
-  --cold-starts N      fresh processes per SDK option for the cold start (default 10; 0 skips it)
-  --no-bandwidth-cap   do not cap streamed responses to ~2 MB/s after 6 MB as Lambda does
-  --no-write           print only; leave bench/results.md and docs/benchmark.svg alone
-  --handler-dir DIR    run "this handler" from another bundle (e.g. a build of the previous commit) to compare a change
-`;
-
-function parseArgs(argv: readonly string[]): Options {
-  let runs = 5;
-  let sizes = [1, 16, 128, 512].map((n) => n * MiB);
-  let coldStarts = 10;
-  let bandwidthCap = true;
-  let write = true;
-  let handlerDir: string | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    const [flag, inline] = argv[i].split(/=(.*)/s);
-    const value = () => inline ?? argv[++i] ?? '';
-    const count = (name: string, min: number) => {
-      const n = Number(value());
-      if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer ≥ ${min}`);
-      return n;
-    };
-    switch (flag) {
-      case '--runs': runs = count('--runs', 1); break;
-      case '--cold-starts': coldStarts = count('--cold-starts', 0); break;
-      case '--sizes': {
-        sizes = value().split(',').map((s) => Number(s) * MiB);
-        if (sizes.length === 0 || sizes.some((s) => !Number.isInteger(s) || s <= 0)) throw new Error('--sizes must list sizes in MiB, e.g. 1,16,128');
-        sizes.sort((a, b) => a - b);
-        break;
-      }
-      case '--no-bandwidth-cap': bandwidthCap = false; break;
-      case '--no-write': write = false; break;
-      case '--handler-dir': {
-        handlerDir = value();
-        if (!fs.existsSync(path.join(handlerDir, 'index.js'))) throw new Error(`--handler-dir must be a directory holding index.js, got "${handlerDir}"`);
-        break;
-      }
-      case '--help':
-      case '-h':
-        process.stdout.write(USAGE);
-        process.exit(0);
-      // eslint-disable-next-line no-fallthrough
-      default: throw new Error(`unknown argument "${argv[i]}"\n\n${USAGE}`);
-    }
-  }
-  return { runs, sizes, coldStarts, bandwidthCap, write, handlerDir };
-}
+const OCTET_STREAM = { 'content-type': 'application/octet-stream' };
 
 /** `items` in an order drawn from `seed` (Fisher-Yates over a small linear congruential generator). */
 function shuffled<T>(items: readonly T[], seed: number): T[] {
@@ -117,12 +58,13 @@ function sizeLabel(size: number): string {
 
 async function main(): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  const options = parseArgs(process.argv.slice(2));
+  const options = parseBenchFlags(process.argv.slice(2));
+  if (options.help) return void process.stdout.write(USAGE);
   if (!fs.existsSync(path.join(SHIPPED_BUNDLE_DIR, 'index.js'))) throw new Error('the handler is not bundled: run `npx projen bundle` first (npx projen bench does)');
   const benchStarted = performance.now();
   const withDemo = options.sizes.some((s) => s > STREAM_BURST_BYTES && s <= STREAMED_DEMO_MAX_BYTES);
   const mirrorVariants: MirrorVariant[] = ['this', 'original', 'bare-upload', ...(withDemo ? ['this-streamed' as const] : [])];
-  const origin = await startBenchOrigin();
+  const origin = await startOrigin();
   const { stacks, s3DataDir, close } = await startStacks({
     endpoint: origin.url, bandwidthCap: options.bandwidthCap, variants: mirrorVariants, handlerDir: options.handlerDir,
   });
@@ -157,7 +99,7 @@ async function main(): Promise<void> {
         for (const variant of order) {
           const id = `${sizeLabel(size)}-r${run}-${randomBytes(4).toString('hex')}`;
           const object: BenchObject = { path: `/bench/${variant}/${id}.bin`, size, sha256 };
-          origin.route(object.path, { size, seed });
+          origin.route(object.path, { body: { size, seed }, headers: OCTET_STREAM });
           log(`${sizeLabel(size).padStart(7)} run ${run}/${options.runs} ${variant.padEnd(13)} `);
           let measurement;
           if (variant === 'direct') {
@@ -166,7 +108,7 @@ async function main(): Promise<void> {
             const warmUps = Array.from({ length: WARM_UPS }, (_, i): BenchObject => ({
               path: `/bench/${variant}/warm-up-${id}-${i + 1}.bin`, size: warmUpSize, sha256: warmUpSha256,
             }));
-            for (const warmUp of warmUps) origin.route(warmUp.path, { size: warmUpSize, seed: WARM_UP_SEED });
+            for (const warmUp of warmUps) origin.route(warmUp.path, { body: { size: warmUpSize, seed: WARM_UP_SEED }, headers: OCTET_STREAM });
             // Nothing else runs while a design is measured: every other stack's containers are stopped too.
             for (const other of stacks.values()) {
               for (const container of other.mirror.functionUrl.pool.live) await container.stop();
@@ -219,6 +161,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  process.stderr.write(`bench: ${(err as Error).stack}\n`);
+  process.stderr.write(`bench: ${failureText(err)}\n`);
   process.exit(1);
 });

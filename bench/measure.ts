@@ -15,7 +15,7 @@ import { DeleteObjectCommand, GetObjectCommand } from '@aws-sdk/client-s3';
 import type { BenchStack } from './stacks';
 import { view, ViewerResult } from './viewer';
 import type { InvocationRecord } from '../local/lambda/function-url';
-import type { LocalS3 } from '../test/support/s3';
+import type { LocalS3 } from '../local/s3/server';
 
 /** How long one measurement may take before it counts as failed (no design needs a minute locally). */
 const STEP_TIMEOUT_MS = 240_000;

@@ -8,9 +8,11 @@
  * passes raw paths through untouched, and streams both ways.
  *
  * A viewer-request CloudFront Function in the template runs first, on the
- * CloudFront Functions stand-in (`test/support/cloudfront-function.ts`).
+ * CloudFront Functions stand-in (`local/cloudfront-function.ts`).
  *
- * Not modelled: caching (every request reaches an origin), compression,
+ * Not modelled: caching (every request reaches an origin, so `x-cache` is
+ * `Miss from cloudfront`, or `Error from cloudfront` for an origin's 4xx or
+ * 5xx and CloudFront's own errors, never a Hit), compression,
  * HTTPS and the viewer protocol policy, custom error responses, retries and
  * connection attempts, other cache behaviours; viewer-response functions are
  * refused at start. (A bodiless request whose pooled keep-alive connection the
@@ -21,9 +23,9 @@ import { randomBytes } from 'node:crypto';
 import { EventEmitter, once } from 'node:events';
 import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
+import { CloudFrontFunction, loadCloudFrontFunction, viewerRequestEvent } from './cloudfront-function';
 import { allows } from './cloudfront-policies';
 import { DistributionSpec, OriginSpec } from './template';
-import { CloudFrontFunction, loadCloudFrontFunction, viewerRequestEvent } from '../test/support/cloudfront-function';
 
 /** Where a local origin listens. */
 export interface OriginTarget {
@@ -314,7 +316,8 @@ export class LocalCloudFront extends EventEmitter {
         for (const [name, value] of Object.entries(incoming.headers)) {
           if (!HOP_BY_HOP.has(name) && value !== undefined) responseHeaders[name] = value;
         }
-        res.writeHead(status, this.responseHeaders(cfId, responseHeaders, 'Miss'));
+        // CloudFront's word for an origin's 4xx or 5xx (cached or not) is Error; for anything else it fetched, Miss.
+        res.writeHead(status, this.responseHeaders(cfId, responseHeaders, status >= 400 ? 'Error' : 'Miss'));
         // A body that stops short, or goes idle past the read timeout, cuts the viewer's connection: never a clean end.
         const cut = () => {
           if (res.writableFinished) return;
@@ -406,7 +409,7 @@ export class LocalCloudFront extends EventEmitter {
     return {
       ...headers,
       'via': headers.via ? `${String(headers.via)}, ${via}` : via,
-      // No cache here: every response is a miss (or CloudFront's own error).
+      // No cache here, so never a Hit: every answer was fetched from an origin (Miss, Error) or made here (Error, FunctionGeneratedResponse).
       'x-cache': `${cache} from cloudfront`,
       'x-amz-cf-pop': 'LOCAL50-C1',
       'x-amz-cf-id': cfId,

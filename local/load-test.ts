@@ -4,7 +4,7 @@
  * requests over a mix of hits and misses, then checks every stored object
  * against the origin. Prints figures; asserts nothing but integrity.
  *
- *   npx projen load-test [--requests 1000] [--concurrency 50] [--keys 100] [--containers 4]
+ *   npx projen load-test [--requests 1000] [--concurrency 50] [--keys 100] [--containers 4]   (--help: every flag)
  */
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -12,32 +12,13 @@ import * as http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MirrorOriginDistribution } from '../src';
+import { failureText } from './command-line';
+import { parseLoadTestFlags, USAGE } from './load-test-flags';
 import { formatBytes } from './request-log';
 import { MirrorRequestRecord, startLocalMirror } from './stack';
 import { synthesizeMirror } from './synth';
 import { ENVIRONMENT_VARIABLES } from '../src/config';
-import { patternSha256, startOrigin } from '../test/support/origin-server';
-
-interface Options {
-  readonly requests: number;
-  readonly concurrency: number;
-  readonly keys: number;
-  readonly containers: number;
-  readonly minBytes: number;
-  readonly maxBytes: number;
-}
-
-function parseArgs(argv: readonly string[]): Options {
-  const options: Record<string, number> = { requests: 1000, concurrency: 50, keys: 100, containers: 4, minBytes: 1024, maxBytes: 4 * 1024 * 1024 };
-  for (let i = 0; i < argv.length; i++) {
-    const [flag, inline] = argv[i].split(/=(.*)/s);
-    const name = flag.replace(/^--/, '').replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
-    const value = Number(inline ?? argv[++i]);
-    if (!(name in options) || !Number.isInteger(value) || value <= 0) throw new Error(`unknown flag or bad value: ${argv[i - (inline === undefined ? 1 : 0)]}`);
-    options[name] = value;
-  }
-  return options as unknown as Options;
-}
+import { patternSha256, startOrigin } from './origin/server';
 
 /** A seeded generator (Park–Miller), so every run asks for the same keys in the same order. */
 function random(seed: number): () => number {
@@ -64,7 +45,8 @@ interface Result {
 
 async function main(): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  const options = parseArgs(process.argv.slice(2));
+  const options = parseLoadTestFlags(process.argv.slice(2));
+  if (options.help) return void process.stdout.write(USAGE);
   const rand = random(20240601);
 
   // Sizes spread evenly on a log scale from minBytes to maxBytes.
@@ -202,6 +184,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  process.stderr.write(`load-test: ${(err as Error).stack}\n`);
+  process.stderr.write(`load-test: ${failureText(err)}\n`);
   process.exit(1);
 });

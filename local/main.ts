@@ -13,69 +13,19 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { MirrorOriginDistribution } from '../src';
+import { bannerLines } from './banner';
+import { checkEndpoint } from './endpoint-check';
+import { parseLocalRunFlags, USAGE } from './main-flags';
+import { SAMPLE_FILES, startSampleOrigin } from './origin/sample';
+import type { LocalOrigin } from './origin/server';
 import { formatRequest } from './request-log';
-import { SAMPLE_FILES, startSampleOrigin } from './sample-origin';
 import { LocalMirror, MirrorRequestRecord, startLocalMirror } from './stack';
 import { synthesizeMirror } from './synth';
-import type { LocalOrigin } from '../test/support/origin-server';
 
 const ROOT = path.resolve(__dirname, '..');
-/** Git-ignored: the bucket's data (kept between runs) and the synthesized template. */
-const DATA_DIR = path.join(ROOT, '.local');
+/** Git-ignored: the bucket's data (kept between runs) and the synthesized template, unless --data-dir says otherwise. */
+const DEFAULT_DATA_DIR = path.join(ROOT, '.local');
 const BUNDLE = path.join(ROOT, 'assets', 'handler', 'mirror.lambda', 'index.js');
-/** The origin to mirror when --endpoint is not given; named apart from the handler's own MIRROR_ENDPOINT (src/config.ts). */
-const ENDPOINT_VARIABLE = 'LOCAL_MIRROR_ENDPOINT';
-
-const USAGE = `Usage: npx projen local [--endpoint URL] [--port N] [--no-bandwidth-cap] [--verbose]
-
-  --endpoint URL       the origin to mirror (default: ${ENDPOINT_VARIABLE}, else a built-in sample origin)
-  --port N             the viewer port (default 8080; a free port if it is taken)
-  --no-bandwidth-cap   do not cap streamed responses to ~2 MB/s after the first 6 MB, as Lambda does
-  --verbose            also print the handler's own log lines
-`;
-
-interface Args {
-  readonly endpoint?: string;
-  readonly port: number;
-  readonly portGiven: boolean;
-  readonly bandwidthCap: boolean;
-  readonly verbose: boolean;
-}
-
-function parseArgs(argv: readonly string[]): Args {
-  let endpoint = process.env[ENDPOINT_VARIABLE] || undefined;
-  let port = 8080;
-  let portGiven = false;
-  let bandwidthCap = true;
-  let verbose = false;
-  for (let i = 0; i < argv.length; i++) {
-    const [flag, inline] = argv[i].split(/=(.*)/s);
-    const value = () => {
-      const v = inline ?? argv[++i];
-      if (v === undefined) throw new Error(`${flag} needs a value`);
-      return v;
-    };
-    switch (flag) {
-      case '--endpoint': endpoint = value(); break;
-      case '--port': {
-        port = Number(value());
-        portGiven = true;
-        if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a port number, got ${argv[i]}`);
-        break;
-      }
-      case '--no-bandwidth-cap': bandwidthCap = false; break;
-      case '--verbose': verbose = true; break;
-      case '--help':
-      case '-h':
-        process.stdout.write(USAGE);
-        process.exit(0);
-      // eslint-disable-next-line no-fallthrough
-      default: throw new Error(`unknown argument "${argv[i]}"\n\n${USAGE}`);
-    }
-  }
-  return { endpoint, port, portGiven, bandwidthCap, verbose };
-}
-
 /** A readable, unique folder name for an endpoint: `old.example.com_assets-1a2b3c4d`. */
 function endpointFolder(endpoint: string): string {
   const readable = endpoint.replace(/^[a-z]+:\/\//i, '').replace(/[^a-z0-9.-]+/gi, '_').replace(/^_+|_+$/g, '').slice(0, 60);
@@ -94,7 +44,9 @@ function portIsFree(port: number): Promise<boolean> {
 async function main(): Promise<void> {
   // This machine may run an older Node.js than Lambda's; the SDK's warning about it is noise here.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  const args = parseArgs(process.argv.slice(2));
+  const args = parseLocalRunFlags(process.argv.slice(2), process.env);
+  if (args.help) return void process.stdout.write(USAGE);
+  const dataDir = args.dataDir === undefined ? DEFAULT_DATA_DIR : path.resolve(args.dataDir);
   if (!existsSync(BUNDLE)) throw new Error(`the handler is not bundled (${path.relative(ROOT, BUNDLE)}): run "npx projen bundle" first`);
 
   let origin: LocalOrigin | undefined;
@@ -114,17 +66,19 @@ async function main(): Promise<void> {
 
   if (!args.endpoint) origin = await startSampleOrigin();
   const endpoint = args.endpoint ?? origin!.url;
+  // Checked once, and the stack served either way: the origin may come up later, and hits need none.
+  const reachability = origin ? undefined : await checkEndpoint(endpoint);
 
-  const outdir = path.join(DATA_DIR, 'cdk.out');
+  const outdir = path.join(dataDir, 'cdk.out');
   rmSync(outdir, { recursive: true, force: true });
-  mkdirSync(DATA_DIR, { recursive: true });
+  mkdirSync(dataDir, { recursive: true });
   process.stdout.write('Synthesizing the stack…\n');
   const synthesized = synthesizeMirror({ outdir, build: (stack) => new MirrorOriginDistribution(stack, 'Mirror', { endpoint }) });
   const spec = synthesized.spec;
 
   const port = (await portIsFree(args.port)) ? args.port : 0;
   // One bucket folder per origin: objects mirrored from one must never be served for another.
-  const s3Directory = path.join(DATA_DIR, 's3', origin ? 'sample' : endpointFolder(endpoint));
+  const s3Directory = path.join(dataDir, 's3', origin ? 'sample' : endpointFolder(endpoint));
   mirror = await startLocalMirror({ spec, port, s3Directory, function: { bandwidthCap: args.bandwidthCap } });
   if (stopping) return;
   mirror.on('request', (record: MirrorRequestRecord) => {
@@ -132,39 +86,16 @@ async function main(): Promise<void> {
     if (args.verbose) for (const line of record.invocation?.logs ?? []) process.stdout.write(`       handler: ${line}\n`);
   });
 
-  const url = mirror.viewerUrl;
-  const rel = (p: string) => path.relative(process.cwd(), p) || '.';
-  const fn = spec.function;
-  const lines = [
-    '',
-    `The mirror runs locally. Open ${url}/`,
-    '',
-    `  origin       ${endpoint}${origin ? '   (the built-in sample origin; --endpoint URL mirrors another)' : ''}`,
-    `  CloudFront   ${url}   stand-in: no cache (every request goes to S3 first), no compression, plain HTTP${port !== args.port ? `; port ${args.port} was taken` : ''}`,
-    `  S3           ${mirror.s3.endpoint}   bucket ${spec.bucketName}, data in ${rel(path.join(s3Directory, spec.bucketName))} (kept between runs)`,
-    `  function URL ${mirror.functionUrl.url}   ${fn.handler} from ${rel(fn.assetDir)}, ${fn.memoryMb} MB, ${fn.timeoutSeconds} s, ${spec.functionUrl.invokeMode}`,
-    `               streamed bodies ${args.bandwidthCap ? 'capped to ~2 MB/s after the first 6 MB, as Lambda does (--no-bandwidth-cap to lift it)' : 'not capped (--no-bandwidth-cap)'}`,
-    `  template     ${rel(synthesized.templateFile)}`,
-    '',
-    'Try:',
-    ...(origin
-      ? [
-        `  curl -i ${url}/data/info.json          # a miss: fetched from the origin, stored, answered`,
-        `  curl -i ${url}/data/info.json          # again: served from the bucket`,
-        `  curl -sL -o /dev/null -D - ${url}/files/20mib.bin   # above the stream threshold: stored first, a 302 to itself, then from the bucket`,
-        `  curl -sL --compressed ${url}/docs/notes.txt | head -2  # sent gzip-encoded: stored as sent, a 302 to itself, then from the bucket`,
-        `  curl -i ${url}/missing.html            # 404 passes through, nothing stored`,
-      ]
-      : [
-        `  curl -i ${url}/<a path at the origin>   # a miss, then the same again: a hit`,
-      ]),
-    `  ls -R ${rel(path.join(s3Directory, spec.bucketName))}   # the stored objects (<key>._S3rver_object)`,
-    '',
-    ...(origin ? [`Sample files: ${SAMPLE_FILES.map((f) => f.path).join(', ')}`, ''] : []),
-    'Each request is logged below. Ctrl-C stops everything.',
-    '',
-  ];
-  process.stdout.write(lines.join('\n'));
+  process.stdout.write(bannerLines({
+    mirror,
+    endpoint,
+    sampleFiles: origin ? SAMPLE_FILES.map((f) => f.path) : undefined,
+    reachability,
+    portTaken: port !== args.port ? args.port : undefined,
+    s3Directory,
+    templateFile: synthesized.templateFile,
+    bandwidthCap: args.bandwidthCap,
+  }).join('\n'));
 }
 
 main().catch((err) => {

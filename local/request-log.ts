@@ -1,7 +1,7 @@
 /**
- * One readable line per viewer request for the local run:
- * `MISS /a.css → origin fetched → stored (12 KiB, 45 ms)` or
- * `HIT  /a.css → served from the bucket (12 KiB, 3 ms)`.
+ * One readable line per viewer request for the local run, with the S3 key it
+ * was for: `MISS / → key index.html: origin 200 in 8 ms → stored (1.0 KiB, 45 ms)`
+ * or `HIT  / → key index.html, from the bucket (1.0 KiB, 3 ms)`.
  */
 import type { MirrorRequestRecord } from './stack';
 
@@ -19,18 +19,19 @@ export function formatRequest(record: MirrorRequestRecord): string {
   const status = cf.status === undefined ? 'no status' : String(cf.status);
   const cut = cf.completed ? '' : cf.viewerAborted ? ', viewer went away' : ', connection cut';
   const took = `${cf.durationMs} ms`;
+  const key = record.key === undefined ? '' : `key ${record.key === '' ? '(none)' : record.key}`;
 
   if (cf.servedBy === 'cloudfront') {
     const why = cf.primary?.error ? `origins unreachable (${cf.primary.error})` : 'answered by CloudFront';
     return `DENY ${what} → ${why} (${status}, ${took})`;
   }
   if (!cf.failover) {
-    if (cf.status !== undefined && cf.status < 400) return `HIT  ${what} → served from the bucket (${formatBytes(cf.bytes)}, ${took}${cut})`;
-    return `S3   ${what} → the bucket answered ${status} (${took}${cut})`;
+    if (cf.status !== undefined && cf.status < 400) return `HIT  ${what} → ${key}, from the bucket (${formatBytes(cf.bytes)}, ${took}${cut})`;
+    return `S3   ${what} → ${key}: the bucket answered ${status} (${took}${cut})`;
   }
 
   const log = record.handlerLog;
-  const primary = cf.primary?.error ? `S3 unreachable (${cf.primary.error}), ` : '';
+  const primary = `${key === '' ? '' : `${key}: `}${cf.primary?.error ? `S3 unreachable (${cf.primary.error}), ` : ''}`;
   if (!log) {
     const error = record.invocation?.error ? `: ${record.invocation.error.errorType} ${record.invocation.error.errorMessage}` : '';
     return `MISS ${what} → ${primary}function answered ${status}${error} (${took}${cut})`;

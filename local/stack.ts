@@ -6,8 +6,9 @@
 import { EventEmitter } from 'node:events';
 import { CloudFrontRecord, LocalCloudFront } from './cloudfront';
 import { InvocationRecord, LocalFunctionUrl, LocalFunctionUrlOptions } from './lambda/function-url';
+import { joinInOrder } from './request-join';
+import { LocalS3, s3KeyOfPath, startS3 } from './s3/server';
 import { MirrorSpec } from './template';
-import { LocalS3, startS3 } from '../test/support/s3';
 
 /** What may differ from the template (the benchmark runs other handlers; tests turn the cap off); `environment` is merged. */
 export type FunctionOverrides = Partial<Pick<LocalFunctionUrlOptions,
@@ -32,6 +33,8 @@ export interface MirrorRequestRecord {
   readonly invocation?: InvocationRecord;
   /** The handler's JSON log line for the request, if it wrote one. */
   readonly handlerLog?: Record<string, unknown>;
+  /** The S3 key: the one the handler stored under (a miss), or the one S3 looked up (an answer from the bucket). */
+  readonly key?: string;
 }
 
 /** The running mirror. */
@@ -99,40 +102,15 @@ export async function startLocalMirror(options: LocalMirrorOptions): Promise<Loc
   }
 }
 
-/** Emits one `request` per viewer request, joining CloudFront's record with the invocation's (by `x-amz-cf-id`). */
+/** Emits one `request` per viewer request, in the order they finished, with the invocation made for it (if any). */
 function joinRecords(mirror: LocalMirror): LocalMirror {
-  const waitingForInvocation = new Map<string, { record: CloudFrontRecord; timer: NodeJS.Timeout }>();
-  const orphanInvocations = new Map<string, { record: InvocationRecord; timer: NodeJS.Timeout }>();
   const graceMs = (mirror.spec.function.timeoutSeconds + 5) * 1000;
-  const emit = (cloudFront: CloudFrontRecord, invocation?: InvocationRecord) => {
-    mirror.emit('request', { cloudFront, invocation, handlerLog: handlerLog(invocation) } satisfies MirrorRequestRecord);
-  };
-  mirror.cloudFront.on('request', (record: CloudFrontRecord) => {
-    if (!record.failover) return emit(record);
-    const invocation = orphanInvocations.get(record.cfId);
-    if (invocation) {
-      clearTimeout(invocation.timer);
-      orphanInvocations.delete(record.cfId);
-      return emit(record, invocation.record);
-    }
-    // No response from the function URL (connection failed, or CloudFront's read timeout): no invocation to wait for.
-    if (record.fallback?.error !== undefined) return emit(record);
-    const timer = setTimeout(() => {
-      waitingForInvocation.delete(record.cfId);
-      emit(record);
-    }, graceMs).unref();
-    waitingForInvocation.set(record.cfId, { record, timer });
-  });
-  mirror.functionUrl.on('invocation', (record: InvocationRecord) => {
-    if (!record.cfId) return;
-    const waiting = waitingForInvocation.get(record.cfId);
-    if (waiting) {
-      clearTimeout(waiting.timer);
-      waitingForInvocation.delete(record.cfId);
-      return emit(waiting.record, record);
-    }
-    const timer = setTimeout(() => orphanInvocations.delete(record.cfId!), graceMs).unref();
-    orphanInvocations.set(record.cfId, { record, timer });
+  const primaryPath = mirror.spec.distribution.primary.originPath;
+  joinInOrder<CloudFrontRecord, InvocationRecord>(mirror, graceMs, (cloudFront, invocation) => {
+    const log = handlerLog(invocation);
+    // The key the handler stored (or refused); for an answer from the bucket, the key S3 looked up.
+    const key = typeof log?.key === 'string' ? log.key : cloudFront.servedBy === 's3' ? s3KeyOfPath(`${primaryPath}${cloudFront.path}`) : undefined;
+    mirror.emit('request', { cloudFront, invocation, handlerLog: log, key } satisfies MirrorRequestRecord);
   });
   return mirror;
 }

@@ -253,7 +253,7 @@ export class Container extends EventEmitter {
           res.writeHead(202).end('{"status":"OK"}');
         });
         req.on('close', () => {
-          if (!req.complete) current.error ??= { errorType: 'Runtime.ResponseStreamAborted', errorMessage: 'the response stream was cut' };
+          if (!req.complete) current.error ??= { errorType: STREAM_ABORTED, errorMessage: 'the response stream was cut' };
         });
         current.resolveOutcome({ kind: 'streaming', contentType: String(req.headers['content-type'] ?? 'application/octet-stream'), raw: req, trailerError });
       } else {
@@ -327,7 +327,8 @@ export class Container extends EventEmitter {
     this.pendingNext?.destroy();
     const current = this.current;
     if (current) {
-      current.error ??= why;
+      // The exit cut the response stream too: report the cause, whichever of the two was noticed first.
+      if (current.error === undefined || current.error.errorType === STREAM_ABORTED) current.error = why;
       // A response already streaming is cut: its reader sees an error, never a clean end.
       if (current.stream && !current.stream.complete) current.stream.destroy(new Error(`${why.errorType}: ${why.errorMessage}`));
       this.settle(current);
@@ -340,6 +341,7 @@ export class Container extends EventEmitter {
 
 /** Lambda's limit on a container's init phase (loading the handler module). */
 const INIT_TIMEOUT_MS = 10_000;
+const STREAM_ABORTED = 'Runtime.ResponseStreamAborted';
 const TRAILER_ERROR_TYPE = 'lambda-runtime-function-error-type';
 const TRAILER_ERROR_BODY = 'lambda-runtime-function-error-body';
 

@@ -6,7 +6,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { safeDecode } from '../../test/support/s3';
+import { safeDecode } from '../s3/server';
 
 /** A function URL event, payload format 2.0. */
 export interface FunctionUrlEvent {

@@ -18,9 +18,9 @@ import { build } from 'esbuild';
 import { InvocationFailure, InvocationOutcome, InvocationReport } from './container';
 import { functionUrlEvent } from './event';
 import { ContainerInfo, ContainerPool } from './pool';
+import { decodeHttpIntegrationResponse } from './runtime';
 import { StreamLimits } from './stream-limits';
 import { MAX_STREAMED_RESPONSE_BYTES } from '../../src/config';
-import { decodeHttpIntegrationResponse } from '../../test/support/lambda-runtime';
 
 /** Largest buffered response and largest request (Lambda: 6 MB). */
 export const MAX_BUFFERED_BYTES = 6 * 1024 * 1024;

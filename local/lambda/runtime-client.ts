@@ -20,7 +20,7 @@ import {
   StreamingHandler,
   TRAILER_NAME_ERROR_BODY,
   TRAILER_NAME_ERROR_TYPE,
-} from '../../test/support/lambda-runtime';
+} from './runtime';
 
 const [apiHost, apiPort] = (process.env.AWS_LAMBDA_RUNTIME_API ?? '').split(':');
 const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });

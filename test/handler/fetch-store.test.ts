@@ -15,12 +15,12 @@ import {
 } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { preconditionFailed, s3Error } from './s3-errors';
+import { LocalOrigin, patternBuffer, startOrigin } from '../../local/origin/server';
+import { LocalS3, startS3 } from '../../local/s3/server';
 import type { MirrorConfig } from '../../src/config';
 import { FetchAndStoreRequest, FetchEnvironment, fetchAndStore } from '../../src/handler/fetch-store';
 import { createS3Client, S3_TIMEOUTS } from '../../src/handler/s3-client';
 import { requestKeyFromRawPath } from '../../src/handler/variant-key';
-import { LocalOrigin, patternBuffer, startOrigin } from '../support/origin-server';
-import { LocalS3, startS3 } from '../support/s3';
 
 const MiB = 1024 * 1024;
 const BUCKET = 'mirror';

@@ -1,6 +1,6 @@
 /** Invokes a streaming handler like a function URL and collects everything a test looks at. */
+import { InvocationError, invokeInProcess, makeContext, StreamingHandler, UNHANDLED_REJECTION } from '../../local/lambda/runtime';
 import { FunctionUrlRequest, functionUrlEvent } from '../support/function-url-event';
-import { InvocationError, invokeInProcess, makeContext, StreamingHandler, UNHANDLED_REJECTION } from '../support/lambda-runtime';
 
 /** What the viewer and the runtime saw. */
 export interface Invocation {

@@ -8,11 +8,12 @@ import { Writable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { REJECTED_PATHS, urlLookingPaths } from './hostile-paths';
 import { captureLogs, invoke, Invocation } from './invoke';
+import { loadHandler, makeContext, ResponseStream, runStreamingInvocation, StreamingHandler } from '../../local/lambda/runtime';
+import { LocalOrigin, OriginRoute, patternBuffer, patternSha256, startOrigin } from '../../local/origin/server';
+import { LocalS3, startS3 } from '../../local/s3/server';
 import { MirrorConfig, toEnvironment } from '../../src/config';
 import { functionUrlEvent } from '../support/function-url-event';
-import { loadHandler, makeContext, ResponseStream, runStreamingInvocation, StreamingHandler } from '../support/lambda-runtime';
-import { LocalOrigin, OriginRoute, patternBuffer, patternSha256, startOrigin } from '../support/origin-server';
-import { LocalS3, startS3 } from '../support/s3';
+import { testConfig } from '../support/test-config';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { version } = require('../../package.json');
@@ -31,10 +32,9 @@ let logs: ReturnType<typeof captureLogs>;
 const savedEnv = { ...process.env };
 
 function config(overrides: Partial<MirrorConfig> = {}): MirrorConfig {
-  return {
+  return testConfig({
     bucketName: BUCKET,
     endpoint: `${origin.url}/base`,
-    keyPrefix: '',
     notFoundTtlSeconds: 17,
     forwardHeaders: ['accept-language'],
     originHeaders: { 'x-origin-key': 's3cret' },
@@ -43,9 +43,8 @@ function config(overrides: Partial<MirrorConfig> = {}): MirrorConfig {
     originIdleTimeoutMs: 30_000,
     streamThresholdBytes: THRESHOLD,
     maxObjectSizeBytes: 80 * MiB,
-    variantQueryStrings: [],
     ...overrides,
-  };
+  });
 }
 
 /** Loads the bundle as a fresh container with `overrides` in its environment. */

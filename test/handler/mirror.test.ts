@@ -15,14 +15,15 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { invoke } from './invoke';
 import { conditionalConflict, internalError, preconditionFailed } from './s3-errors';
+import { installAwsLambdaGlobals, StreamingHandler } from '../../local/lambda/runtime';
+import { LocalOrigin, patternBuffer, startOrigin } from '../../local/origin/server';
 import type { MirrorConfig } from '../../src/config';
 import { deadlineAfter } from '../../src/handler/deadline';
 import type { LogLine } from '../../src/handler/log';
 import { createMirrorHandler, MirrorDependencies } from '../../src/handler/mirror';
 import type { OriginTransport } from '../../src/handler/origin';
 import { isEncoded } from '../../src/handler/transfer';
-import { installAwsLambdaGlobals, StreamingHandler } from '../support/lambda-runtime';
-import { LocalOrigin, patternBuffer, startOrigin } from '../support/origin-server';
+import { testConfig } from '../support/test-config';
 
 const MiB = 1024 * 1024;
 const s3Mock = mockClient(S3Client);
@@ -34,20 +35,14 @@ let logs: LogLine[];
 function mirror(overrides: Partial<MirrorDependencies> = {}, config: Partial<MirrorConfig> = {}): StreamingHandler {
   installAwsLambdaGlobals();
   return awslambda.streamifyResponse(createMirrorHandler({
-    config: {
-      bucketName: 'mirror',
+    config: testConfig({
       endpoint: origin.url,
-      keyPrefix: '',
-      notFoundTtlSeconds: 10,
-      forwardHeaders: [],
-      originHeaders: {},
       originResponseTimeoutMs: 30_000,
       originIdleTimeoutMs: 30_000,
       streamThresholdBytes: 1 * MiB,
       maxObjectSizeBytes: 100 * MiB,
-      variantQueryStrings: [],
       ...config,
-    },
+    }),
     s3,
     logger: (line) => logs.push(line),
     ...overrides,

@@ -6,11 +6,12 @@
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import { captureLogs, invoke, Invocation } from './invoke';
-import { MirrorConfig, toEnvironment } from '../../src/config';
+import { loadHandler, StreamingHandler } from '../../local/lambda/runtime';
+import { LocalOrigin, patternBuffer, patternSha256, startOrigin } from '../../local/origin/server';
+import { LocalS3, startS3 } from '../../local/s3/server';
+import { toEnvironment } from '../../src/config';
 import { variantUri } from '../../src/variant/rules';
-import { loadHandler, StreamingHandler } from '../support/lambda-runtime';
-import { LocalOrigin, patternBuffer, patternSha256, startOrigin } from '../support/origin-server';
-import { LocalS3, startS3 } from '../support/s3';
+import { testConfig } from '../support/test-config';
 
 const BUNDLE = path.join(__dirname, '../../assets/handler/mirror.lambda');
 const BUCKET = 'mirror';
@@ -25,19 +26,16 @@ const savedEnv = { ...process.env };
 
 /** Loads the bundle as a fresh container listing `variantQueryStrings`. */
 function container(variantQueryStrings: string[]): StreamingHandler {
-  const config: MirrorConfig = {
+  const config = testConfig({
     bucketName: BUCKET,
     endpoint: `${origin.url}/base`,
     keyPrefix: 'm/',
-    notFoundTtlSeconds: 10,
-    forwardHeaders: [],
-    originHeaders: {},
     originResponseTimeoutMs: 30_000,
     originIdleTimeoutMs: 30_000,
     streamThresholdBytes: MiB,
     maxObjectSizeBytes: 80 * MiB,
     variantQueryStrings,
-  };
+  });
   process.env = { ...savedEnv, ...s3.env, ...toEnvironment(config) };
   // Jest keeps its own module registry: without a reset the bundle would not be evaluated again.
   jest.resetModules();

@@ -95,6 +95,7 @@ test('the primary answers first; a failover code sends the request to the fallba
 
   const miss = await send(cf.url, '/missing.txt');
   expect(miss.body.toString()).toBe('fallback /missing.txt');
+  expect(miss.headers['x-cache']).toBe('Miss from cloudfront');
   expect(cf.counters).toMatchObject({ servedByPrimary: 1, failovers: 1 });
 
   primaryStatus = 500;
@@ -103,6 +104,8 @@ test('the primary answers first; a failover code sends the request to the fallba
   const denied = await send(cf.url, '/denied.txt');
   expect(denied.status).toBe(403);
   expect(denied.body.toString()).toBe('primary /bucket/prefix/denied.txt');
+  // What CloudFront says of an origin's 4xx or 5xx: an error, not a miss.
+  expect(denied.headers['x-cache']).toBe('Error from cloudfront');
 });
 
 test('what reaches the fallback: only the policies\' headers and query strings, plus CloudFront\'s own', async () => {
@@ -174,7 +177,9 @@ test('an unreachable primary fails over; unreachable origins are a 502; a silent
   const noOrigins = await distribution({}, { s3: deadUrl, fn: deadUrl });
   others.push(noPrimary, noOrigins);
   expect((await send(noPrimary.url, '/x')).body.toString()).toBe('fallback /x');
-  expect((await send(noOrigins.url, '/x')).status).toBe(502);
+  const unreachable = await send(noOrigins.url, '/x');
+  expect(unreachable.status).toBe(502);
+  expect(unreachable.headers['x-cache']).toBe('Error from cloudfront');
   // Only this distribution gives up on the function URL after 1 s: no other test races that timer.
   const impatient = await distribution({ fallback: { ...BASE_SPEC.fallback!, readTimeoutSeconds: 1 } });
   others.push(impatient);

@@ -7,9 +7,9 @@ import * as path from 'node:path';
 import { Size } from 'aws-cdk-lib';
 import { synthesizeForTest } from './helpers';
 import { expectLargeStoredBeforeRedirect, expectMissThenHit, Setup, storedObject } from './scenarios';
+import { LocalOrigin, patternBuffer, startOrigin } from '../../local/origin/server';
 import { startLocalMirror } from '../../local/stack';
 import { MirrorOriginDistribution } from '../../src';
-import { LocalOrigin, patternBuffer, startOrigin } from '../support/origin-server';
 
 const FAKES = path.join(__dirname, 'fixtures', 'fake-mirrors');
 const MiB = 1024 * 1024;

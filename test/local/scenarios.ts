@@ -4,8 +4,8 @@
  * tests (handlers that store truncated bodies or redirect before storing fail them).
  */
 import { sendAndSettle, sha256 } from './helpers';
+import { LocalOrigin, OriginRoute, patternBuffer, PatternBody } from '../../local/origin/server';
 import { LocalMirror } from '../../local/stack';
-import { LocalOrigin, OriginRoute, patternBuffer, PatternBody } from '../support/origin-server';
 
 /** The running stack and where the origin's content lives. */
 export interface Setup {

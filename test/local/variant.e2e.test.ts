@@ -6,10 +6,10 @@
  */
 import { Size } from 'aws-cdk-lib';
 import { sendAndSettle, sha256, synthesizeForTest } from './helpers';
+import { LocalOrigin, patternBuffer, startOrigin } from '../../local/origin/server';
 import { startLocalMirror } from '../../local/stack';
 import { MirrorOriginDistribution } from '../../src';
 import { viewerRequestFunctionCode } from '../../src/variant/function-code';
-import { LocalOrigin, patternBuffer, startOrigin } from '../support/origin-server';
 
 const MiB = 1024 * 1024;
 let origin: LocalOrigin;

@@ -1,9 +1,9 @@
 import { CfnParameter, Fn, Token } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { loadCloudFrontFunction, viewerRequestEvent } from '../../local/cloudfront-function';
 import { ENVIRONMENT_VARIABLES, fromEnvironment } from '../../src/config';
 import { viewerRequestFunctionCode } from '../../src/variant/function-code';
-import { loadCloudFrontFunction, viewerRequestEvent } from '../support/cloudfront-function';
 import { mirrorStack, onlyResource, TestProps } from '../support/template';
 
 /** The default behaviour of the distribution. */

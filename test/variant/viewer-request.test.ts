@@ -3,9 +3,9 @@
  * esbuild bundle of `src/variant/viewer-request.ts` plus the parameter list), in a context with only
  * ES 5.1's globals, against CloudFront's event shape.
  */
+import { CloudFrontFunction, loadCloudFrontFunction, ViewerRequestEvent, viewerRequestEvent } from '../../local/cloudfront-function';
 import { MAX_FUNCTION_CODE_BYTES, viewerRequestFunctionCode } from '../../src/variant/function-code';
 import { canonicalQuery, variantUri } from '../../src/variant/rules';
-import { CloudFrontFunction, loadCloudFrontFunction, ViewerRequestEvent, viewerRequestEvent } from '../support/cloudfront-function';
 import { inspectFunctionCode } from '../support/cloudfront-function-syntax';
 
 const OSS_EXAMPLE = 'image/resize,w_150/circle,r_100';

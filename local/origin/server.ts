@@ -1,5 +1,5 @@
 /**
- * A local third-party origin on 127.0.0.1 for tests and the local stack:
+ * A local third-party origin on 127.0.0.1 for tests, the local run and the benchmark:
  * content of any size (generated, never held in memory) and faults on demand.
  *
  * ```ts
@@ -13,17 +13,13 @@
  * Routes match the raw request target (`req.url`, path and query as sent);
  * anything else gets a 404.
  */
-import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import * as http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { Readable } from 'node:stream';
+import { patternBase, PatternBody, patternChunks } from './pattern';
 
-/** A body generated from a seed: every 64 KiB block differs, so a misplaced part changes the hash. */
-export interface PatternBody {
-  readonly size: number;
-  readonly seed?: number;
-}
+export { patternBuffer, patternSha256, patternStream } from './pattern';
+export type { PatternBody } from './pattern';
 
 /** Something to go wrong. */
 export type OriginFault =
@@ -72,8 +68,6 @@ export interface LocalOrigin {
   close(): Promise<void>;
 }
 
-const BLOCK = 64 * 1024;
-
 /** Starts an origin on 127.0.0.1 and a free port. */
 export async function startOrigin(): Promise<LocalOrigin> {
   const routes = new Map<string, OriginRoute>();
@@ -102,7 +96,11 @@ export async function startOrigin(): Promise<LocalOrigin> {
     url: `http://127.0.0.1:${port}`,
     port,
     requests,
-    route: (target, route) => void routes.set(target, route),
+    route: (target, route) => {
+      // A pattern's base block is computed now, not on the request: the benchmark measures first bytes.
+      if (isPattern(route.body)) patternBase(route.body.seed);
+      routes.set(target, route);
+    },
     requested: (target) => {
       const seen = requests.find((r) => r.url === target);
       if (seen) return Promise.resolve(seen);
@@ -136,7 +134,7 @@ async function serve(route: OriginRoute, req: http.IncomingMessage, res: http.Se
 
   const limit = fault?.kind === 'cut' || fault?.kind === 'stall' ? Math.min(fault.afterBytes, size) : size;
   let sent = 0;
-  for await (const chunk of bodyStream(route.body)) {
+  for (const chunk of bodyChunks(route.body)) {
     const piece = chunk.subarray(0, limit - sent);
     if (piece.length > 0 && !res.write(piece)) await drainedOrClosed(res);
     sent += piece.length;
@@ -160,6 +158,10 @@ function drainedOrClosed(res: http.ServerResponse): Promise<void> {
   });
 }
 
+function isPattern(body: OriginRoute['body']): body is PatternBody {
+  return body !== undefined && typeof body !== 'string' && !Buffer.isBuffer(body);
+}
+
 function bodySize(body: OriginRoute['body']): number {
   if (body === undefined) return 0;
   if (typeof body === 'string') return Buffer.byteLength(body);
@@ -167,58 +169,9 @@ function bodySize(body: OriginRoute['body']): number {
   return body.size;
 }
 
-function bodyStream(body: OriginRoute['body']): Readable {
-  if (body === undefined) return Readable.from([]);
-  if (typeof body === 'string' || Buffer.isBuffer(body)) return Readable.from([Buffer.from(body)]);
-  return patternStream(body);
-}
-
-/** Block `index` of the pattern for `seed`: a seeded pseudo-random 64 KiB block with its index in the first bytes. */
-function patternBlock(seed: number, index: number): Buffer {
-  const pieces: Buffer[] = [];
-  let digest = createHash('sha512').update(`pattern-${seed}`).digest();
-  for (let filled = 0; filled < BLOCK; filled += digest.length) {
-    pieces.push(digest);
-    digest = createHash('sha512').update(digest).digest();
-  }
-  const block = Buffer.concat(pieces).subarray(0, BLOCK);
-  block.writeUInt32BE(index % 0x100000000, 0);
-  return block;
-}
-
-/** The pattern body as a stream (64 KiB at a time, never all in memory). */
-export function patternStream({ size, seed = 0 }: PatternBody): Readable {
-  let index = 0;
-  let base: Buffer | undefined;
-  return new Readable({
-    read() {
-      const offset = index * BLOCK;
-      if (offset >= size) return void this.push(null);
-      base ??= patternBlock(seed, 0);
-      const block = Buffer.from(base);
-      block.writeUInt32BE(index % 0x100000000, 0);
-      index++;
-      this.push(block.subarray(0, Math.min(BLOCK, size - offset)));
-    },
-  });
-}
-
-/** The whole pattern body in memory (for small sizes). */
-export function patternBuffer(body: PatternBody): Buffer {
-  const chunks: Buffer[] = [];
-  const blocks = Math.ceil(body.size / BLOCK);
-  const base = patternBlock(body.seed ?? 0, 0);
-  for (let index = 0; index < blocks; index++) {
-    const block = Buffer.from(base);
-    block.writeUInt32BE(index % 0x100000000, 0);
-    chunks.push(block.subarray(0, Math.min(BLOCK, body.size - index * BLOCK)));
-  }
-  return Buffer.concat(chunks);
-}
-
-/** SHA-256 (hex) of the pattern body, computed as a stream. */
-export async function patternSha256(body: PatternBody): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of patternStream(body)) hash.update(chunk);
-  return hash.digest('hex');
+/** The body in pieces; only a socket that pushes back makes the server wait (no await per piece). */
+function bodyChunks(body: OriginRoute['body']): Iterable<Buffer> {
+  if (body === undefined) return [];
+  if (typeof body === 'string' || Buffer.isBuffer(body)) return [Buffer.from(body)];
+  return patternChunks(body);
 }

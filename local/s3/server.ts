@@ -22,7 +22,7 @@ import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, NoSuchKey, S3Client } from '@aws-sdk/client-s3';
-import { makeWritesStrict, withRequestConditions } from './s3-strict';
+import { makeWritesStrict, withRequestConditions } from './strict-writes';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const S3rver = require('s3rver');
 
@@ -91,7 +91,7 @@ export interface LocalS3 {
  * Starts s3rver with `buckets` created. With `directory` (the local run), the
  * data lives there and is kept on stop; otherwise in a temporary directory
  * that stop() removes. With `strict` (the local stack), writes are atomic and
- * honour `If-None-Match: *` as S3's do (see s3-strict.ts).
+ * honour `If-None-Match: *` as S3's do (see strict-writes.ts).
  */
 export async function startS3(options: {
   readonly buckets: readonly string[];
@@ -250,6 +250,11 @@ function describe(method: string, target: string): Omit<S3Request, 'status'> {
 /** S3 reads a raw `+` in a request path as a space (a client that means `+` sends `%2B`, as the SDK does); s3rver would not. */
 function spaceForPlus(keyPart: string): string {
   return keyPart.replace(/\+/g, '%20');
+}
+
+/** The key S3 looks up for a request path below the bucket (`/a+b%2B` is `a b+`). */
+export function s3KeyOfPath(rawPath: string): string {
+  return safeDecode(spaceForPlus(rawPath.replace(/^\//, '')));
 }
 
 /** Decodes percent-encoding; a malformed path (the local CloudFront passes hostile ones on raw) is kept as sent. */

@@ -1,10 +1,10 @@
 /**
  * The origin the local run mirrors when no endpoint is given (a fresh machine
  * may have no internet): a few deterministic files of different types and
- * sizes, served by the test origin server (which counts requests per path).
+ * sizes, served by the local origin server (which counts requests per path).
  */
 import { gzipSync } from 'node:zlib';
-import { LocalOrigin, OriginRoute, startOrigin } from '../test/support/origin-server';
+import { LocalOrigin, OriginRoute, startOrigin } from './server';
 
 /** One file of the sample site. */
 export interface SampleFile {

@@ -1,0 +1,54 @@
+/** The flags of `npx projen bench` (bench/main.ts). */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { integerFlag, readFlags, UsageError } from '../local/command-line';
+
+const MiB = 1024 * 1024;
+
+export const USAGE = `Usage: npx projen bench [--runs N] [--sizes MiB,MiB,…] [--cold-starts N] [--no-bandwidth-cap] [--no-write] [--handler-dir DIR]
+
+  --runs N             runs per design and size, medians reported (default 5; targets judged from 3)
+  --sizes LIST         object sizes in MiB (default 1,16,128,512)
+  --cold-starts N      fresh processes per SDK option for the cold start (default 10; 0 skips it)
+  --no-bandwidth-cap   do not cap streamed responses to ~2 MB/s after 6 MB as Lambda does
+  --no-write           print only; leave bench/results.md and docs/benchmark.svg alone
+  --handler-dir DIR    run "this handler" from another bundle (e.g. a build of the previous commit) to compare a change
+`;
+
+/** What the benchmark was asked for. */
+export interface BenchFlags {
+  readonly help: boolean;
+  readonly runs: number;
+  /** Object sizes in bytes, smallest first. */
+  readonly sizes: readonly number[];
+  readonly coldStarts: number;
+  readonly bandwidthCap: boolean;
+  readonly write: boolean;
+  readonly handlerDir?: string;
+}
+
+/** Reads the benchmark's flags. */
+export function parseBenchFlags(argv: readonly string[]): BenchFlags {
+  const flags = readFlags(argv, {
+    'runs': 'string', 'sizes': 'string', 'cold-starts': 'string', 'no-bandwidth-cap': 'boolean', 'no-write': 'boolean', 'handler-dir': 'string',
+  }, USAGE);
+  let sizes = [1, 16, 128, 512].map((n) => n * MiB);
+  if (flags.sizes !== undefined) {
+    sizes = flags.sizes.split(',').map((s) => Number(s) * MiB);
+    if (sizes.some((s) => !Number.isInteger(s) || s <= 0)) throw new UsageError('--sizes must list sizes in MiB, e.g. 1,16,128');
+    sizes.sort((a, b) => a - b);
+  }
+  const handlerDir = flags['handler-dir'];
+  if (handlerDir !== undefined && !fs.existsSync(path.join(handlerDir, 'index.js'))) {
+    throw new UsageError(`--handler-dir must be a directory holding index.js, got "${handlerDir}"`);
+  }
+  return {
+    help: flags.help === true,
+    runs: flags.runs === undefined ? 5 : integerFlag('--runs', flags.runs, 1),
+    sizes,
+    coldStarts: flags['cold-starts'] === undefined ? 10 : integerFlag('--cold-starts', flags['cold-starts'], 0),
+    bandwidthCap: flags['no-bandwidth-cap'] !== true,
+    write: flags['no-write'] !== true,
+    handlerDir,
+  };
+}

@@ -1,0 +1,145 @@
+/**
+ * `npx projen local` as a user runs it (local/main.ts in a process of its own, the bundled handler): the
+ * banner says whether the origin answers, the stack serves either way, and the log shows each request with
+ * its S3 key in the order it finished. `npx projen bundle` first.
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { send } from './helpers';
+import { LocalOrigin, startOrigin } from '../../local/origin/server';
+
+// Two stacks boot in processes of their own (TypeScript, synth, S3, containers): generous, for a loaded machine.
+jest.setTimeout(180_000);
+
+const ROOT = path.join(__dirname, '..', '..');
+const TS_NODE = require.resolve('ts-node/dist/bin.js');
+
+/** A running `local/main.ts`: its output so far, and a wait for a line that matches. */
+interface LocalRun {
+  readonly process: ChildProcess;
+  output(): string;
+  /** Resolves with the output once `pattern` matches it (rejects if the process exits first). */
+  waitFor(pattern: RegExp): Promise<RegExpMatchArray>;
+  /** The exit code, once the process ends by itself. */
+  exited(): Promise<number | null>;
+  /** SIGTERM, then the exit code. */
+  stop(): Promise<number | null>;
+}
+
+const runs: LocalRun[] = [];
+const dataDirs: string[] = [];
+
+function startLocalRun(args: string[]): LocalRun {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'local-run-'));
+  dataDirs.push(dataDir);
+  const env = { ...process.env };
+  delete env.LOCAL_MIRROR_ENDPOINT;
+  const child = spawn(process.execPath, [TS_NODE, '--transpile-only', 'local/main.ts', '--port', '0', '--data-dir', dataDir, ...args], {
+    cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let text = '';
+  const listeners = new Set<() => void>();
+  const onText = (chunk: Buffer) => {
+    text += chunk.toString('utf8');
+    for (const listener of [...listeners]) listener();
+  };
+  child.stdout!.on('data', onText);
+  child.stderr!.on('data', onText);
+  const exited = once(child, 'exit').then(([code]) => code as number | null);
+  const run: LocalRun = {
+    process: child,
+    output: () => text,
+    waitFor: (pattern) => new Promise((resolve, reject) => {
+      const check = () => {
+        const match = pattern.exec(text);
+        if (!match) return;
+        listeners.delete(check);
+        resolve(match);
+      };
+      listeners.add(check);
+      check();
+      void exited.then((code) => {
+        if (listeners.delete(check)) reject(new Error(`local/main.ts exited (${code}) before printing ${pattern}:\n${text}`));
+      });
+    }),
+    exited: () => exited,
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+  };
+  runs.push(run);
+  return run;
+}
+
+let origin: LocalOrigin;
+let closedPort: number;
+// Both runs boot at once (each synthesizes and starts a stack: seconds), each test then uses its own.
+let unreachable: LocalRun;
+let answering: LocalRun;
+beforeAll(async () => {
+  origin = await startOrigin();
+  origin.route('/index.html', { body: '<h1>home</h1>', headers: { 'content-type': 'text/html' } });
+  const closed = http.createServer().listen(0, '127.0.0.1');
+  await once(closed, 'listening');
+  closedPort = (closed.address() as AddressInfo).port;
+  closed.close();
+  await once(closed, 'close');
+  unreachable = startLocalRun(['--endpoint', `http://127.0.0.1:${closedPort}`]);
+  answering = startLocalRun(['--endpoint', origin.url]);
+});
+
+afterAll(async () => {
+  await Promise.all(runs.map((run) => run.stop()));
+  await origin?.close();
+  for (const dir of dataDirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('an origin that cannot be reached is said plainly at start, and the stack serves anyway', async () => {
+  const run = unreachable;
+  const port = closedPort;
+  const [, viewerUrl] = await run.waitFor(/The local stack runs anyway at (http:\/\/127\.0\.0\.1:\d+)\//);
+  await run.waitFor(/Ctrl-C stops everything\./);
+  expect(run.output()).toContain(`The origin cannot be reached: HEAD http://127.0.0.1:${port}/ failed (connect ECONNREFUSED 127.0.0.1:${port}).`);
+  expect(run.output()).toContain('(NOT REACHABLE, see above)');
+  expect(run.output()).not.toContain('The mirror runs locally');
+
+  const reply = await send(viewerUrl, '/page.html');
+  expect(reply.status).toBe(502);
+  expect(reply.headers['x-cache']).toBe('Error from cloudfront');
+  await run.waitFor(/^MISS \/page\.html → key page\.html: origin-error: .*ECONNREFUSED.*, nothing stored \(502, \d+ ms\)$/m);
+  expect(await run.stop()).toBe(0);
+  expect(run.output()).toMatch(/SIGTERM: stopping…\nstopped\.\n$/);
+});
+
+test('an origin that answers: the banner says so, "/" is logged as a miss then a hit of the key index.html, in that order', async () => {
+  const run = answering;
+  const [, viewerUrl] = await run.waitFor(/The mirror runs locally\. Open (http:\/\/127\.0\.0\.1:\d+)\//);
+  await run.waitFor(/Ctrl-C stops everything\./);
+  // The origin has no "/" of its own: any status means it answers.
+  expect(run.output()).toContain(`origin       ${origin.url}   (answered HEAD / with 404)`);
+  expect(run.output()).not.toContain('cannot be reached');
+
+  const miss = await send(viewerUrl, '/');
+  expect(miss.status).toBe(200);
+  expect(miss.body.toString()).toBe('<h1>home</h1>');
+  // The miss is logged once its function is done: only then is the object surely stored for the hit.
+  await run.waitFor(/^MISS \/ → key index\.html: origin 200 in \d+ ms → stored/m);
+  const hit = await send(viewerUrl, '/');
+  expect(hit.body.toString()).toBe('<h1>home</h1>');
+  await run.waitFor(/^HIT {2}\/ → key index\.html, from the bucket/m);
+  const lines = run.output().split('\n').filter((line) => /^(MISS|HIT) /.test(line));
+  expect(lines.map((line) => line.slice(0, 4))).toEqual(['MISS', 'HIT ']);
+  expect(await run.stop()).toBe(0);
+});
+
+test('a bad command line is refused with the usage, before anything starts', async () => {
+  const run = startLocalRun(['--endpiont', origin.url]);
+  expect(await run.exited()).toBe(1);
+  expect(run.output()).toMatch(/^local: unknown argument "--endpiont"\n\nUsage: npx projen local /);
+});
