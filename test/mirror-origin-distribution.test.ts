@@ -8,6 +8,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { ENVIRONMENT_VARIABLES, MirrorConfig, fromEnvironment } from '../src/config';
 import { assetHashSerializer, mirrorStack, onlyResource } from './support/template';
+import { testConfig } from './support/test-config';
 
 expect.addSnapshotSerializer(assetHashSerializer);
 
@@ -40,19 +41,8 @@ function handlerStatements(template: Template): { managedPolicies: unknown[]; st
   return { managedPolicies: role.Properties.ManagedPolicyArns ?? [], statements };
 }
 
-const DEFAULT_CONFIG: MirrorConfig = {
-  bucketName: 'mirror-bucket',
-  endpoint: 'https://example.com',
-  keyPrefix: '',
-  notFoundTtlSeconds: 10,
-  forwardHeaders: [],
-  originHeaders: {},
-  originResponseTimeoutMs: 10_000,
-  originIdleTimeoutMs: 20_000,
-  streamThresholdBytes: 6 * 1024 * 1024,
-  maxObjectSizeBytes: 5 * 1024 * 1024 * 1024,
-  variantQueryStrings: [],
-};
+// The defaults the construct documents (test/defaults.test.ts checks them against every @default).
+const DEFAULT_CONFIG: MirrorConfig = testConfig({ bucketName: 'mirror-bucket', endpoint: 'https://example.com' });
 
 describe('the smallest mirror shows every design decision', () => {
   const { stack, mirror, template } = mirrorStack({ endpoint: 'https://example.com' });
