@@ -276,6 +276,13 @@ export class LocalCloudFront extends EventEmitter {
     });
   }
 
+  /**
+   * Sends the request to `origin` and streams its answer to the viewer.
+   * `onStatus` may claim the response (failover) by returning true; `onError`
+   * is called when no response came (connection error, timeout, an origin not
+   * run locally). A request without a body that fails on a reused keep-alive
+   * connection before any response is sent once more on a new connection.
+   */
   private forward(
     origin: OriginSpec,
     exchange: Exchange,

@@ -66,14 +66,7 @@ export async function startLocalMirror(options: LocalMirrorOptions): Promise<Loc
   };
   try {
     for (const mirror of spec.mirrors) functionUrls.push(await startFunctionUrl(mirror, s3, options.function));
-    const origins: Record<string, OriginTarget> = {};
-    for (const behavior of spec.distribution.behaviors) {
-      for (const origin of [behavior.primary, behavior.fallback]) {
-        if (origin?.kind === 's3') origins[origin.id] = { url: s3.endpoint, pathPrefix: `/${origin.bucketName}` };
-        const i = spec.mirrors.findIndex((mirror) => mirror.functionUrl.logicalId === origin?.functionUrlLogicalId);
-        if (origin && i >= 0) origins[origin.id] = { url: functionUrls[i].url, hostHeader: spec.mirrors[i].functionUrl.host };
-      }
-    }
+    const origins = originTargets(spec, s3, functionUrls);
     const cloudFront = await LocalCloudFront.start({ distribution: spec.distribution, port: options.port ?? 0, origins });
     return joinRecords(Object.assign(new EventEmitter(), {
       viewerUrl: cloudFront.url,
@@ -91,6 +84,17 @@ export async function startLocalMirror(options: LocalMirrorOptions): Promise<Loc
     await closeAll();
     throw err;
   }
+}
+
+/** Where each origin of the distribution listens locally: a bucket on the S3 stand-in, a mirror's function URL; no other. */
+function originTargets(spec: MirrorSpec, s3: LocalS3, functionUrls: readonly LocalFunctionUrl[]): Record<string, OriginTarget> {
+  const targets: Record<string, OriginTarget> = {};
+  for (const origin of spec.distribution.behaviors.flatMap((behavior) => [behavior.primary, behavior.fallback])) {
+    if (origin?.kind === 's3') targets[origin.id] = { url: s3.endpoint, pathPrefix: `/${origin.bucketName}` };
+    const i = spec.mirrors.findIndex((mirror) => origin?.kind === 'function-url' && mirror.functionUrl.logicalId === origin.functionUrlLogicalId);
+    if (origin && i >= 0) targets[origin.id] = { url: functionUrls[i].url, hostHeader: spec.mirrors[i].functionUrl.host };
+  }
+  return targets;
 }
 
 /** The function URL of one mirror, running its function as the template defines it (with `overrides`). */
