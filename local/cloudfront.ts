@@ -1,21 +1,24 @@
 /**
- * A local CloudFront distribution (the default behaviour only): an HTTP proxy
- * on 127.0.0.1 that sends each request to the primary origin (the S3
- * stand-in, path-style) and, for GET/HEAD/OPTIONS, fails over to the fallback
- * origin (the function URL stand-in) on the origin group's status codes or a
- * connection error, as CloudFront does. It forwards only what the template's
- * cache and origin request policies forward, adds CloudFront's request headers,
- * passes raw paths through untouched, and streams both ways.
+ * A local CloudFront distribution: an HTTP proxy on 127.0.0.1 that picks each
+ * request's cache behaviour by CloudFront's path-pattern rules (path-pattern.ts),
+ * sends the request to that behaviour's primary origin (the S3 stand-in,
+ * path-style) and, for GET/HEAD/OPTIONS, fails over to the fallback origin (a
+ * function URL stand-in) on the origin group's status codes or a connection
+ * error, as CloudFront does. It forwards only what the behaviour's cache and
+ * origin request policies forward, adds CloudFront's request headers, passes
+ * raw paths through untouched, streams both ways, and adds the CORS headers of
+ * the behaviour's response headers policy (cloudfront-cors.ts). A behaviour
+ * whose origin the local stack does not run is answered 502, saying so.
  *
- * A viewer-request CloudFront Function in the template runs first, on the
+ * A viewer-request CloudFront Function of the behaviour runs first, on the
  * CloudFront Functions stand-in (`local/cloudfront-function.ts`).
  *
  * Not modelled: caching (every request reaches an origin, so `x-cache` is
  * `Miss from cloudfront`, or `Error from cloudfront` for an origin's 4xx or
  * 5xx and CloudFront's own errors, never a Hit), compression,
  * HTTPS and the viewer protocol policy, custom error responses, retries and
- * connection attempts, other cache behaviours; viewer-response functions are
- * refused at start. (A bodiless request whose pooled keep-alive connection the
+ * connection attempts; viewer-response functions are refused at start. (A
+ * bodiless request whose pooled keep-alive connection the
  * origin had just closed is resent once on a new one: that stale connection is
  * the stand-in's own, not a second attempt at the origin.)
  */
@@ -23,9 +26,12 @@ import { randomBytes } from 'node:crypto';
 import { EventEmitter, once } from 'node:events';
 import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
+import { withCorsHeaders } from './cloudfront-cors';
 import { CloudFrontFunction, loadCloudFrontFunction, viewerRequestEvent } from './cloudfront-function';
 import { allows } from './cloudfront-policies';
-import { DistributionSpec, OriginSpec } from './template';
+import { fakeSigV4, filterQuery, GeneratedResponse, hasBody, normalisedAcceptEncoding, splitTarget, ViewerRequest, viewerHeaders } from './cloudfront-request';
+import { selectBehavior } from './path-pattern';
+import { BehaviorSpec, DistributionSpec, OriginSpec } from './template';
 
 /** Where a local origin listens. */
 export interface OriginTarget {
@@ -41,8 +47,8 @@ export interface OriginTarget {
 export interface LocalCloudFrontOptions {
   /** The distribution, as read from the template. */
   readonly distribution: DistributionSpec;
-  /** Where each kind of origin listens. */
-  readonly origins: Readonly<Record<OriginSpec['kind'], OriginTarget>>;
+  /** Where each origin the local stack runs listens, by origin ID; a behaviour whose primary has none is answered 502. */
+  readonly origins: Readonly<Record<string, OriginTarget>>;
   /** @default 0 (any free port) */
   readonly port?: number;
 }
@@ -56,6 +62,8 @@ export interface CloudFrontRecord {
   readonly rawUrl: string;
   /** The path sent to the origins (the default root object applied). */
   readonly path: string;
+  /** The path pattern of the cache behaviour that took the request (none when it was refused before one was chosen). */
+  readonly pathPattern?: string;
   /** What the primary origin answered: a status, or the connection error. */
   readonly primary?: { readonly status?: number; readonly error?: string };
   /** What the fallback origin answered, when the request failed over: a status, or the connection error or timeout. */
@@ -63,7 +71,7 @@ export interface CloudFrontRecord {
   /** Whether the request failed over to the fallback origin. */
   readonly failover: boolean;
   /** Which origin's response the viewer got (`cloudfront` for CloudFront's own errors). */
-  readonly servedBy: OriginSpec['kind'] | 'cloudfront';
+  readonly servedBy: 's3' | 'function-url' | 'cloudfront';
   /** The status sent to the viewer, if any. */
   readonly status?: number;
   /** Body bytes sent to the viewer. */
@@ -84,6 +92,19 @@ export interface CloudFrontCounters {
   failovers: number;
   /** Answered by CloudFront itself (method not allowed, bad request, both origins down). */
   servedByCloudFront: number;
+}
+
+/** One request on its way through a behaviour to its origins. */
+interface Exchange {
+  readonly req: http.IncomingMessage;
+  readonly res: http.ServerResponse;
+  readonly cfId: string;
+  readonly record: InFlight;
+  readonly behavior: BehaviorSpec;
+  /** The request after the viewer-request function, as the response headers policy sees it. */
+  readonly viewer: ViewerRequest;
+  readonly path: string;
+  readonly query?: string;
 }
 
 /** What is known of a request while it runs. */
@@ -119,18 +140,21 @@ export class LocalCloudFront extends EventEmitter {
   public readonly counters: CloudFrontCounters = { requests: 0, servedByPrimary: 0, failovers: 0, servedByCloudFront: 0 };
   private readonly server: http.Server;
   private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 256, timeout: ORIGIN_IDLE_TIMEOUT_MS });
-  private readonly viewerRequest?: CloudFrontFunction;
+  /** The viewer-request function of each behaviour that has one. */
+  private readonly viewerRequests = new Map<BehaviorSpec, CloudFrontFunction>();
 
   private constructor(private readonly options: LocalCloudFrontOptions) {
     super();
-    const functions = options.distribution.functionAssociations;
-    const unsupported = functions.filter((f) => f.eventType !== 'viewer-request' || f.code === undefined);
-    if (unsupported.length > 0) {
-      // Serving without them would answer differently from the deployed distribution, silently.
-      const which = unsupported.map((f) => `${f.eventType}${f.code === undefined ? ' (code not in the template)' : ''}`).join(', ');
-      throw new Error(`the default behaviour runs CloudFront Functions the local CloudFront cannot run: ${which}`);
+    for (const behavior of options.distribution.behaviors) {
+      const functions = behavior.functionAssociations;
+      const unsupported = functions.filter((f) => f.eventType !== 'viewer-request' || f.code === undefined);
+      if (unsupported.length > 0) {
+        // Serving without them would answer differently from the deployed distribution, silently.
+        const which = unsupported.map((f) => `${f.eventType}${f.code === undefined ? ' (code not in the template)' : ''}`).join(', ');
+        throw new Error(`the behaviour ${behavior.pathPattern} runs CloudFront Functions the local CloudFront cannot run: ${which}`);
+      }
+      if (functions.length > 0) this.viewerRequests.set(behavior, loadCloudFrontFunction(functions[0].code!));
     }
-    if (functions.length > 0) this.viewerRequest = loadCloudFrontFunction(functions[0].code!);
     this.server = http.createServer((req, res) => this.handle(req, res));
     this.server.requestTimeout = 0;
   }
@@ -180,18 +204,28 @@ export class LocalCloudFront extends EventEmitter {
       res.writeHead(status, this.responseHeaders(cfId, { 'content-type': 'text/html', 'content-length': String(Buffer.byteLength(body)) }, 'Error'));
       res.end(body);
     };
+    const refused = 'ERROR: The request could not be satisfied';
 
-    if (!dist.allowedMethods.includes(method)) {
-      return own(403, 'ERROR: The request could not be satisfied', 'This distribution is not configured to allow the HTTP request method that was used for this request.');
-    }
     const split = splitTarget(rawUrl);
-    if (!split) return own(400, 'ERROR: The request could not be satisfied', 'Bad request.');
+    if (!split) return own(400, refused, 'Bad request.');
     if (Buffer.byteLength(split.path) + Buffer.byteLength(split.query ?? '') > MAX_URI_BYTES) {
-      return own(414, 'ERROR: The request could not be satisfied', 'The request URI is too long.');
+      return own(414, refused, 'The request URI is too long.');
+    }
+    // Chosen by the path the viewer sent, before any function runs: the function is the behaviour's own.
+    const behavior = selectBehavior(dist.behaviors, split.path);
+    if (!behavior) return own(403, refused, 'No cache behaviour matches the request path.');
+    record.pathPattern = behavior.pathPattern;
+    if (!behavior.allowedMethods.includes(method)) {
+      return own(403, refused, 'This distribution is not configured to allow the HTTP request method that was used for this request.');
+    }
+    if (!this.options.origins[behavior.primary.id]) {
+      return own(502, refused, `The local stack does not run the origin of the cache behaviour ${behavior.pathPattern}: ` +
+        `${behavior.primary.id} (${behavior.primary.domainName}) is not a bucket or a mirror's function URL of the template.`);
     }
     let request: ViewerRequest = { path: split.path, query: split.query, headers: viewerHeaders(req) };
-    if (this.viewerRequest) {
-      const changed = this.runViewerRequest(request, method, req, cfId);
+    const viewerRequest = this.viewerRequests.get(behavior);
+    if (viewerRequest) {
+      const changed = this.runViewerRequest(viewerRequest, request, method, req, cfId);
       if ('status' in changed) {
         this.counters.servedByCloudFront++;
         req.resume();
@@ -204,20 +238,22 @@ export class LocalCloudFront extends EventEmitter {
     // CloudFront applies the default root object to "/" only.
     const path = request.path === '/' && dist.defaultRootObject ? `/${dist.defaultRootObject}` : request.path;
     record.path = path;
-    const query = filterQuery(request.query, dist.forwarding.queryStrings);
-    const headers = this.originHeaders(request.headers, req, cfId);
+    const exchange: Exchange = {
+      req, res, cfId, record, behavior, viewer: request, path, query: filterQuery(request.query, behavior.forwarding.queryStrings),
+    };
+    const headers = this.originHeaders(behavior, request.headers, req, cfId);
 
     const originFailed = (error: string, timedOut: boolean) => {
-      if (timedOut) own(504, 'ERROR: The request could not be satisfied', `CloudFront attempted to establish a connection with the origin, but either the attempt failed or the origin closed the connection (${error}).`);
-      else own(502, 'ERROR: The request could not be satisfied', `CloudFront wasn't able to connect to the origin (${error}).`);
+      if (timedOut) own(504, refused, `CloudFront attempted to establish a connection with the origin, but either the attempt failed or the origin closed the connection (${error}).`);
+      else own(502, refused, `CloudFront wasn't able to connect to the origin (${error}).`);
     };
-    const canFailOver = dist.fallback !== undefined && FAILOVER_METHODS.has(method);
+    const canFailOver = behavior.fallback !== undefined && FAILOVER_METHODS.has(method);
     const toFallback = () => {
       record.failover = true;
       this.counters.failovers++;
       // The viewer's body (if any) went to the primary; the fallback gets none.
       const { 'content-length': _length, ...withoutBody } = headers;
-      this.forward(dist.fallback!, undefined, req, res, path, query, withoutBody, cfId, record, (error, timedOut) => {
+      this.forward(behavior.fallback!, exchange, undefined, withoutBody, (error, timedOut) => {
         record.fallback = { error };
         originFailed(error, timedOut);
       }, (status) => {
@@ -225,13 +261,13 @@ export class LocalCloudFront extends EventEmitter {
         return false;
       });
     };
-    this.forward(dist.primary, req, req, res, path, query, headers, cfId, record, (error, timedOut) => {
+    this.forward(behavior.primary, exchange, req, headers, (error, timedOut) => {
       record.primary = { error };
       if (canFailOver) return toFallback();
       originFailed(error, timedOut);
     }, (status) => {
       record.primary = { status };
-      if (canFailOver && dist.failoverStatusCodes.includes(status)) {
+      if (canFailOver && behavior.failoverStatusCodes.includes(status)) {
         toFallback();
         return true;
       }
@@ -243,24 +279,21 @@ export class LocalCloudFront extends EventEmitter {
   /**
    * Sends the request to `origin` and streams its answer to the viewer.
    * `onStatus` may claim the response (failover) by returning true; `onError`
-   * is called when no response came (connection error, timeout). A request
-   * without a body that fails on a reused keep-alive connection before any
-   * response is sent once more on a new connection.
+   * is called when no response came (connection error, timeout, an origin not
+   * run locally). A request without a body that fails on a reused keep-alive
+   * connection before any response is sent once more on a new connection.
    */
   private forward(
     origin: OriginSpec,
+    exchange: Exchange,
     body: http.IncomingMessage | undefined,
-    req: http.IncomingMessage,
-    res: http.ServerResponse,
-    path: string,
-    query: string | undefined,
     headers: http.OutgoingHttpHeaders,
-    cfId: string,
-    record: InFlight,
     onError: (error: string, timedOut: boolean) => void,
     onStatus: (status: number) => boolean = () => false,
   ): void {
-    const target = this.options.origins[origin.kind];
+    const { req, res, path, query, cfId, record } = exchange;
+    const target = this.options.origins[origin.id];
+    if (!target) return onError(`the local stack does not run the origin ${origin.id} (${origin.domainName})`, false);
     const url = new URL(target.url);
     const readTimeoutMs = origin.readTimeoutSeconds * 1000;
     const originHeaders: http.OutgoingHttpHeaders = { ...headers, host: target.hostHeader ?? url.host };
@@ -311,11 +344,12 @@ export class LocalCloudFront extends EventEmitter {
           incoming.resume();
           return;
         }
-        record.servedBy = origin.kind;
-        const responseHeaders: http.OutgoingHttpHeaders = {};
+        record.servedBy = origin.kind === 's3' ? 's3' : 'function-url';
+        let responseHeaders: http.OutgoingHttpHeaders = {};
         for (const [name, value] of Object.entries(incoming.headers)) {
           if (!HOP_BY_HOP.has(name) && value !== undefined) responseHeaders[name] = value;
         }
+        responseHeaders = withCorsHeaders(exchange.behavior.cors, { method: req.method ?? 'GET', headers: exchange.viewer.headers }, responseHeaders);
         // CloudFront's word for an origin's 4xx or 5xx (cached or not) is Error; for anything else it fetched, Miss.
         res.writeHead(status, this.responseHeaders(cfId, responseHeaders, status >= 400 ? 'Error' : 'Miss'));
         // A body that stops short, or goes idle past the read timeout, cuts the viewer's connection: never a clean end.
@@ -347,7 +381,9 @@ export class LocalCloudFront extends EventEmitter {
   }
 
   /** Runs the viewer-request function: the request to pass on, or the response it generated (503 if it failed). */
-  private runViewerRequest(request: ViewerRequest, method: string, req: http.IncomingMessage, cfId: string): ViewerRequest | GeneratedResponse {
+  private runViewerRequest(
+    fn: CloudFrontFunction, request: ViewerRequest, method: string, req: http.IncomingMessage, cfId: string,
+  ): ViewerRequest | GeneratedResponse {
     const headers = Object.fromEntries([...request.headers].filter(([name]) => name !== 'cookie'));
     const event = viewerRequestEvent(`${request.path}${request.query === undefined ? '' : `?${request.query}`}`, {
       method,
@@ -357,7 +393,7 @@ export class LocalCloudFront extends EventEmitter {
     event.context.requestId = cfId;
     let result;
     try {
-      result = this.viewerRequest!(event);
+      result = fn(event);
     } catch (err) {
       const body = `The CloudFront function associated with the request failed: ${(err as Error).message}\n`;
       return { status: 503, headers: { 'content-type': 'text/plain' }, body };
@@ -381,8 +417,10 @@ export class LocalCloudFront extends EventEmitter {
   }
 
   /** The viewer headers the policies forward, plus CloudFront's own. */
-  private originHeaders(viewer: ReadonlyMap<string, string>, req: http.IncomingMessage, cfId: string): http.OutgoingHttpHeaders {
-    const rules = this.options.distribution.forwarding;
+  private originHeaders(
+    behavior: BehaviorSpec, viewer: ReadonlyMap<string, string>, req: http.IncomingMessage, cfId: string,
+  ): http.OutgoingHttpHeaders {
+    const rules = behavior.forwarding;
     const out: http.OutgoingHttpHeaders = {};
     for (const [name, value] of viewer) {
       if (HOP_BY_HOP.has(name) || name === 'cookie' || name === 'accept-encoding') continue;
@@ -415,83 +453,4 @@ export class LocalCloudFront extends EventEmitter {
       'x-amz-cf-id': cfId,
     };
   }
-}
-
-/** The request as CloudFront passes it on: path, raw query, viewer headers (lower-case names, repeats joined). */
-interface ViewerRequest {
-  readonly path: string;
-  readonly query?: string;
-  readonly headers: ReadonlyMap<string, string>;
-}
-
-/** A response a viewer-request function generated. */
-interface GeneratedResponse {
-  readonly status: number;
-  readonly headers: http.OutgoingHttpHeaders;
-  readonly body: string;
-}
-
-/** The viewer's headers by lower-case name, repeated ones joined as CloudFront joins them. */
-function viewerHeaders(req: http.IncomingMessage): Map<string, string> {
-  const headers = new Map<string, string>();
-  for (let i = 0; i < req.rawHeaders.length; i += 2) {
-    const name = req.rawHeaders[i].toLowerCase();
-    const previous = headers.get(name);
-    headers.set(name, previous === undefined ? req.rawHeaders[i + 1] : `${previous}${name === 'cookie' ? '; ' : ', '}${req.rawHeaders[i + 1]}`);
-  }
-  return headers;
-}
-
-/** Whether the viewer's request carries a body (a length above 0, or chunked). */
-function hasBody(req: http.IncomingMessage): boolean {
-  const length = req.headers['content-length'];
-  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && Number(length) !== 0);
-}
-
-/** Path and query of a request target; absolute-form keeps only its path. Undefined if it is neither. */
-function splitTarget(target: string): { path: string; query?: string } | undefined {
-  let rest = target;
-  const absolute = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i.exec(target);
-  if (absolute) rest = target.slice(absolute[0].length) || '/';
-  if (!rest.startsWith('/')) return undefined;
-  const q = rest.indexOf('?');
-  return q < 0 ? { path: rest } : { path: rest.slice(0, q), query: rest.slice(q + 1) };
-}
-
-/** The query string with only the parameters `rule` forwards (undefined when none remains). */
-function filterQuery(query: string | undefined, rule: Parameters<typeof allows>[0]): string | undefined {
-  if (query === undefined || rule.kind === 'none') return undefined;
-  if (rule.kind === 'all') return query;
-  const kept = query.split('&').filter((part) => {
-    const name = part.split('=')[0];
-    let decoded = name;
-    try {
-      decoded = decodeURIComponent(name);
-    } catch {
-      // An undecodable name is compared as sent.
-    }
-    return part !== '' && allows(rule, decoded);
-  });
-  return kept.length > 0 ? kept.join('&') : undefined;
-}
-
-/** CloudFront's normalised Accept-Encoding when the cache policy enables compression. */
-function normalisedAcceptEncoding(value: string, enabled: { gzip: boolean; brotli: boolean }): string | undefined {
-  const offered = new Set(value.toLowerCase().split(',').map((v) => v.split(';')[0].trim()));
-  const encodings = [];
-  if (enabled.brotli && offered.has('br')) encodings.push('br');
-  if ((enabled.gzip || enabled.brotli) && offered.has('gzip')) encodings.push('gzip');
-  return encodings.length > 0 ? encodings.join(',') : undefined;
-}
-
-/** The shape of an origin access control signature (the local function URL checks the scheme only). */
-function fakeSigV4(host: string): http.OutgoingHttpHeaders {
-  const now = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
-  return {
-    'x-amz-date': now,
-    'x-amz-content-sha256': 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
-    'x-amz-security-token': 'local-cloudfront-session',
-    'authorization': `AWS4-HMAC-SHA256 Credential=ASIALOCAL/${now.slice(0, 8)}/us-east-1/lambda/aws4_request, SignedHeaders=host;x-amz-content-sha256;x-amz-date, Signature=${randomBytes(32).toString('hex')}`,
-    'host': host,
-  };
 }

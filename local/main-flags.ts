@@ -1,12 +1,15 @@
 /** The flags of `npx projen local` (local/main.ts). */
 import { readFlags, UsageError } from './command-line';
+import { EXAMPLES } from './examples';
 
 /** The origin to mirror when --endpoint is not given; named apart from the handler's own MIRROR_ENDPOINT (src/config.ts). */
 export const ENDPOINT_VARIABLE = 'LOCAL_MIRROR_ENDPOINT';
 
-export const USAGE = `Usage: npx projen local [--endpoint URL] [--port N] [--no-bandwidth-cap] [--verbose] [--data-dir DIR]
+export const USAGE = `Usage: npx projen local [--endpoint URL | --example NAME] [--port N] [--no-bandwidth-cap] [--verbose] [--data-dir DIR]
 
   --endpoint URL       the origin to mirror (default: ${ENDPOINT_VARIABLE}, else a built-in sample origin)
+  --example NAME       serve an example on sample origins of its own instead:
+${Object.entries(EXAMPLES).map(([name, example]) => `                         ${name}: ${example.description}`).join('\n')}
   --port N             the viewer port (default 8080; a free port if it is taken)
   --no-bandwidth-cap   do not cap streamed responses to ~2 MB/s after the first 6 MB, as Lambda does
   --verbose            also print the handler's own log lines
@@ -17,6 +20,8 @@ export const USAGE = `Usage: npx projen local [--endpoint URL] [--port N] [--no-
 export interface LocalRunFlags {
   readonly help: boolean;
   readonly endpoint?: string;
+  /** An example of EXAMPLES. */
+  readonly example?: string;
   readonly port: number;
   readonly bandwidthCap: boolean;
   readonly verbose: boolean;
@@ -26,13 +31,20 @@ export interface LocalRunFlags {
 /** Reads the local run's flags; `env` supplies LOCAL_MIRROR_ENDPOINT. */
 export function parseLocalRunFlags(argv: readonly string[], env: Readonly<Record<string, string | undefined>> = {}): LocalRunFlags {
   const flags = readFlags(argv, {
-    'endpoint': 'string', 'port': 'string', 'no-bandwidth-cap': 'boolean', 'verbose': 'boolean', 'data-dir': 'string',
+    'endpoint': 'string', 'example': 'string', 'port': 'string', 'no-bandwidth-cap': 'boolean', 'verbose': 'boolean', 'data-dir': 'string',
   }, USAGE);
   const port = flags.port === undefined ? 8080 : Number(flags.port);
   if (!/^\d+$/.test(flags.port ?? '8080') || port > 65535) throw new UsageError(`--port must be a port number, got ${flags.port}`);
+  const example = flags.example;
+  if (example !== undefined && !Object.hasOwn(EXAMPLES, example)) {
+    throw new UsageError(`--example must be one of ${Object.keys(EXAMPLES).join(', ')}, got "${example}"`);
+  }
+  if (example !== undefined && flags.endpoint !== undefined) throw new UsageError('--example runs on sample origins of its own: give --endpoint or --example, not both');
   return {
     help: flags.help === true,
-    endpoint: flags.endpoint ?? (env[ENDPOINT_VARIABLE] || undefined),
+    // An example brings its origins: LOCAL_MIRROR_ENDPOINT, set for other runs, does not stand in the way.
+    endpoint: flags.endpoint ?? (example === undefined ? env[ENDPOINT_VARIABLE] || undefined : undefined),
+    example,
     port,
     bandwidthCap: flags['no-bandwidth-cap'] !== true,
     verbose: flags.verbose === true,

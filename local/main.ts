@@ -6,6 +6,7 @@
  *
  *   npx projen local                                  # mirrors the built-in sample origin
  *   npx projen local --endpoint https://example.com   # mirrors any origin (LOCAL_MIRROR_ENDPOINT works too)
+ *   npx projen local --example two-origins            # two mirrors: "/legacy/*" on a second sample origin
  *   npx projen local --port 9000 --no-bandwidth-cap
  */
 import { createHash } from 'node:crypto';
@@ -15,6 +16,7 @@ import * as path from 'node:path';
 import { MirrorOriginDistribution } from '../src';
 import { bannerLines } from './banner';
 import { checkEndpoint } from './endpoint-check';
+import { EXAMPLES, RunningExample } from './examples';
 import { parseLocalRunFlags, USAGE } from './main-flags';
 import { SAMPLE_FILES, startSampleOrigin } from './origin/sample';
 import type { LocalOrigin } from './origin/server';
@@ -50,6 +52,7 @@ async function main(): Promise<void> {
   if (!existsSync(BUNDLE)) throw new Error(`the handler is not bundled (${path.relative(ROOT, BUNDLE)}): run "npx projen bundle" first`);
 
   let origin: LocalOrigin | undefined;
+  let example: RunningExample | undefined;
   let mirror: LocalMirror | undefined;
   let stopping = false;
   const stop = async (signal: string) => {
@@ -58,27 +61,29 @@ async function main(): Promise<void> {
     process.stdout.write(`\n${signal}: stopping…\n`);
     await mirror?.close();
     await origin?.close();
+    await example?.close();
     process.stdout.write('stopped.\n');
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
 
-  if (!args.endpoint) origin = await startSampleOrigin();
-  const endpoint = args.endpoint ?? origin!.url;
+  if (args.example) example = await EXAMPLES[args.example].start();
+  else if (!args.endpoint) origin = await startSampleOrigin();
+  const endpoint = args.endpoint ?? (example?.origins[0].origin ?? origin!).url;
   // Checked once, and the stack served either way: the origin may come up later, and hits need none.
-  const reachability = origin ? undefined : await checkEndpoint(endpoint);
+  const reachability = origin || example ? undefined : await checkEndpoint(endpoint);
 
   const outdir = path.join(dataDir, 'cdk.out');
   rmSync(outdir, { recursive: true, force: true });
   mkdirSync(dataDir, { recursive: true });
   process.stdout.write('Synthesizing the stack…\n');
-  const synthesized = synthesizeMirror({ outdir, build: (stack) => new MirrorOriginDistribution(stack, 'Mirror', { endpoint }) });
+  const synthesized = synthesizeMirror({ outdir, build: example?.build ?? ((stack) => new MirrorOriginDistribution(stack, 'Mirror', { endpoint })) });
   const spec = synthesized.spec;
 
   const port = (await portIsFree(args.port)) ? args.port : 0;
   // One bucket folder per origin: objects mirrored from one must never be served for another.
-  const s3Directory = path.join(dataDir, 's3', origin ? 'sample' : endpointFolder(endpoint));
+  const s3Directory = path.join(dataDir, 's3', example ? `example-${example.name}` : origin ? 'sample' : endpointFolder(endpoint));
   mirror = await startLocalMirror({ spec, port, s3Directory, function: { bandwidthCap: args.bandwidthCap } });
   if (stopping) return;
   mirror.on('request', (record: MirrorRequestRecord) => {
@@ -90,6 +95,7 @@ async function main(): Promise<void> {
     mirror,
     endpoint,
     sampleFiles: origin ? SAMPLE_FILES.map((f) => f.path) : undefined,
+    example,
     reachability,
     portTaken: port !== args.port ? args.port : undefined,
     s3Directory,

@@ -1,14 +1,15 @@
 /**
  * The whole mirror on 127.0.0.1, from a synthesized template: S3 (s3rver)
- * with the template's bucket, the function URL running the staged asset with
- * the template's handler and environment, and CloudFront in front of both.
+ * with the template's buckets and their CORS rules, one function URL per
+ * mirror running its staged asset with its handler and environment, and
+ * CloudFront in front of them, routing each behaviour to its origins.
  */
 import { EventEmitter } from 'node:events';
-import { CloudFrontRecord, LocalCloudFront } from './cloudfront';
+import { CloudFrontRecord, LocalCloudFront, OriginTarget } from './cloudfront';
 import { InvocationRecord, LocalFunctionUrl, LocalFunctionUrlOptions } from './lambda/function-url';
 import { joinInOrder } from './request-join';
 import { LocalS3, s3KeyOfPath, startS3 } from './s3/server';
-import { MirrorSpec } from './template';
+import { MirrorSpec, SingleMirrorSpec } from './template';
 
 /** What may differ from the template (the benchmark runs other handlers; tests turn the cap off); `environment` is merged. */
 export type FunctionOverrides = Partial<Pick<LocalFunctionUrlOptions,
@@ -23,7 +24,7 @@ export interface LocalMirrorOptions {
   readonly s3Directory?: string;
   /** The viewer port. @default 0 (any free port) */
   readonly port?: number;
-  /** Changes to the function as the template defines it. */
+  /** Changes to every mirror's function as the template defines it. */
   readonly function?: FunctionOverrides;
 }
 
@@ -43,71 +44,92 @@ export interface LocalMirror extends EventEmitter {
   readonly viewerUrl: string;
   readonly spec: MirrorSpec;
   readonly s3: LocalS3;
+  /** The default mirror's function URL (`spec.functionUrl`). */
   readonly functionUrl: LocalFunctionUrl;
+  /** Every mirror's function URL, in the order of `spec.mirrors`. */
+  readonly functionUrls: readonly LocalFunctionUrl[];
   readonly cloudFront: LocalCloudFront;
   /** Stops everything (containers killed, servers closed). */
   close(): Promise<void>;
 }
 
-/** Starts S3, the function URL and CloudFront for `spec`; emits `request` (MirrorRequestRecord) per viewer request. */
+/** Starts S3, a function URL per mirror and CloudFront for `spec`; emits `request` (MirrorRequestRecord) per viewer request. */
 export async function startLocalMirror(options: LocalMirrorOptions): Promise<LocalMirror> {
   const { spec } = options;
-  const fn = spec.function;
+  const cors = Object.fromEntries(spec.buckets.map((bucket) => [bucket.name, bucket.cors]));
   // Strict: atomic, conditional writes, as S3 does (s3rver alone writes in place and ignores If-None-Match).
-  const s3 = await startS3({ buckets: [spec.bucketName], directory: options.s3Directory, strict: true });
-  let functionUrl: LocalFunctionUrl | undefined;
+  const s3 = await startS3({ buckets: spec.buckets.map((bucket) => bucket.name), cors, directory: options.s3Directory, strict: true });
+  const functionUrls: LocalFunctionUrl[] = [];
+  const closeAll = async () => {
+    await Promise.all(functionUrls.map((functionUrl) => functionUrl.close()));
+    await s3.stop();
+  };
   try {
-    functionUrl = await LocalFunctionUrl.start({
-      codeDir: fn.assetDir,
-      handler: fn.handler,
-      functionName: fn.functionName,
-      runtime: fn.runtime,
-      memoryMb: fn.memoryMb,
-      timeoutSeconds: fn.timeoutSeconds,
-      invokeMode: spec.functionUrl.invokeMode,
-      authType: spec.functionUrl.authType,
-      urlId: spec.functionUrl.urlId,
-      maxContainers: fn.reservedConcurrency ?? 4,
-      whenBusy: fn.reservedConcurrency === undefined ? 'queue' : 'throttle',
-      ...options.function,
-      environment: { ...fn.environment, ...options.function?.environment },
-      // Local only: the SDK talks to s3rver with dummy credentials, checksums only when required (s3rver quirk);
-      // its warning about this machine's Node.js (Lambda runs the template's runtime) is noise here.
-      localEnvironment: { ...s3.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-    });
-    const cloudFront = await LocalCloudFront.start({
-      distribution: spec.distribution,
-      port: options.port ?? 0,
-      origins: {
-        's3': { url: s3.endpoint, pathPrefix: `/${spec.bucketName}` },
-        'function-url': { url: functionUrl.url, hostHeader: spec.functionUrl.host },
-      },
-    });
+    for (const mirror of spec.mirrors) functionUrls.push(await startFunctionUrl(mirror, s3, options.function));
+    const origins = originTargets(spec, s3, functionUrls);
+    const cloudFront = await LocalCloudFront.start({ distribution: spec.distribution, port: options.port ?? 0, origins });
     return joinRecords(Object.assign(new EventEmitter(), {
       viewerUrl: cloudFront.url,
       spec,
       s3,
-      functionUrl,
+      functionUrl: functionUrls[spec.mirrors.findIndex((mirror) => mirror.functionUrl.logicalId === spec.functionUrl.logicalId)],
+      functionUrls,
       cloudFront,
       close: async () => {
         await cloudFront.close();
-        await functionUrl!.close();
-        await s3.stop();
+        await closeAll();
       },
     }));
   } catch (err) {
-    await functionUrl?.close();
-    await s3.stop();
+    await closeAll();
     throw err;
   }
 }
 
+/** Where each origin of the distribution listens locally: a bucket on the S3 stand-in, a mirror's function URL; no other. */
+function originTargets(spec: MirrorSpec, s3: LocalS3, functionUrls: readonly LocalFunctionUrl[]): Record<string, OriginTarget> {
+  const targets: Record<string, OriginTarget> = {};
+  for (const origin of spec.distribution.behaviors.flatMap((behavior) => [behavior.primary, behavior.fallback])) {
+    if (origin?.kind === 's3') targets[origin.id] = { url: s3.endpoint, pathPrefix: `/${origin.bucketName}` };
+    const i = spec.mirrors.findIndex((mirror) => origin?.kind === 'function-url' && mirror.functionUrl.logicalId === origin.functionUrlLogicalId);
+    if (origin && i >= 0) targets[origin.id] = { url: functionUrls[i].url, hostHeader: spec.mirrors[i].functionUrl.host };
+  }
+  return targets;
+}
+
+/** The function URL of one mirror, running its function as the template defines it (with `overrides`). */
+function startFunctionUrl(mirror: SingleMirrorSpec, s3: LocalS3, overrides: FunctionOverrides | undefined): Promise<LocalFunctionUrl> {
+  const fn = mirror.function;
+  return LocalFunctionUrl.start({
+    codeDir: fn.assetDir,
+    handler: fn.handler,
+    functionName: fn.functionName,
+    runtime: fn.runtime,
+    memoryMb: fn.memoryMb,
+    timeoutSeconds: fn.timeoutSeconds,
+    invokeMode: mirror.functionUrl.invokeMode,
+    authType: mirror.functionUrl.authType,
+    urlId: mirror.functionUrl.urlId,
+    maxContainers: fn.reservedConcurrency ?? 4,
+    whenBusy: fn.reservedConcurrency === undefined ? 'queue' : 'throttle',
+    ...overrides,
+    environment: { ...fn.environment, ...overrides?.environment },
+    // Local only: the SDK talks to s3rver with dummy credentials, checksums only when required (s3rver quirk);
+    // its warning about this machine's Node.js (Lambda runs the template's runtime) is noise here.
+    localEnvironment: { ...s3.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+  });
+}
+
 /** Emits one `request` per viewer request, in the order they finished, with the invocation made for it (if any). */
 function joinRecords(mirror: LocalMirror): LocalMirror {
-  const graceMs = (mirror.spec.function.timeoutSeconds + 5) * 1000;
-  const primaryPath = mirror.spec.distribution.primary.originPath;
-  joinInOrder<CloudFrontRecord, InvocationRecord>(mirror, graceMs, (cloudFront, invocation) => {
+  const graceMs = (Math.max(...mirror.spec.mirrors.map((m) => m.function.timeoutSeconds)) + 5) * 1000;
+  // Every mirror's invocations, for the join by x-amz-cf-id.
+  const invocations = new EventEmitter();
+  for (const functionUrl of mirror.functionUrls) functionUrl.on('invocation', (record: InvocationRecord) => invocations.emit('invocation', record));
+  const behaviors = new Map(mirror.spec.distribution.behaviors.map((behavior) => [behavior.pathPattern, behavior]));
+  joinInOrder<CloudFrontRecord, InvocationRecord>({ cloudFront: mirror.cloudFront, functionUrl: invocations }, graceMs, (cloudFront, invocation) => {
     const log = handlerLog(invocation);
+    const primaryPath = behaviors.get(cloudFront.pathPattern ?? '')?.primary.originPath ?? '';
     // The key the handler stored (or refused); for an answer from the bucket, the key S3 looked up.
     const key = typeof log?.key === 'string' ? log.key : cloudFront.servedBy === 's3' ? s3KeyOfPath(`${primaryPath}${cloudFront.path}`) : undefined;
     mirror.emit('request', { cloudFront, invocation, handlerLog: log, key } satisfies MirrorRequestRecord);

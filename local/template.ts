@@ -1,13 +1,18 @@
 /**
  * Reads what the local stack runs from a synthesized template and its cloud
- * assembly: the function behind the function URL (its staged asset, handler,
- * environment, timeout, memory), the function URL, and the distribution's
- * default behaviour (origin group, failover codes, root object, origin paths,
- * methods, forwarded headers and query strings). What is tested is what deploys.
+ * assembly: every mirror a behaviour of the distribution serves (an origin
+ * group of an S3 bucket, then a function URL) with the function behind its
+ * function URL (staged asset, handler, environment, timeout, memory), every
+ * bucket with its CORS rules, and the distribution's behaviours
+ * (template-distribution.ts). What is tested is what deploys.
  */
+import { createHash } from 'node:crypto';
 import * as path from 'node:path';
-import { ForwardingRules, forwardingRules } from './cloudfront-policies';
 import { LOCAL_PSEUDO_PARAMETERS, ReferenceResolver, resolveString, resolveValue } from './intrinsics';
+import type { BucketCorsRule } from './s3/cors';
+import { DistributionSpec, readDistribution, referencedLogicalId } from './template-distribution';
+
+export type { BehaviorSpec, DistributionSpec, FunctionAssociationSpec, OriginSpec } from './template-distribution';
 
 /** A CloudFormation template, as JSON. */
 export interface CfnTemplate {
@@ -50,62 +55,35 @@ export interface FunctionUrlSpec {
   readonly host: string;
 }
 
-/** One origin of the distribution. */
-export interface OriginSpec {
-  /** The origin's `Id`. */
-  readonly id: string;
-  /** Which local stand-in serves it. */
-  readonly kind: 's3' | 'function-url';
-  /** `OriginPath`: prefixed to every request path (empty, or starting with `/`). */
-  readonly originPath: string;
-  /** How long CloudFront waits for response bytes (`OriginReadTimeout`, default 30 s). */
-  readonly readTimeoutSeconds: number;
-  /** Whether CloudFront signs its requests to this origin (origin access control). */
-  readonly signed: boolean;
-}
-
-/** The distribution's default behaviour and what it needs. */
-export interface DistributionSpec {
-  /** Logical ID of the `AWS::CloudFront::Distribution`. */
-  readonly logicalId: string;
-  /** `DefaultRootObject`, or undefined when unset (then `/` goes to the origin as `/`). */
-  readonly defaultRootObject?: string;
-  /** `AllowedMethods` of the default behaviour. */
-  readonly allowedMethods: readonly string[];
-  /** The primary origin (the only one, without an origin group). */
-  readonly primary: OriginSpec;
-  /** The fallback origin of the origin group. */
-  readonly fallback?: OriginSpec;
-  /** `FailoverCriteria.StatusCodes` of the origin group. */
-  readonly failoverStatusCodes: readonly number[];
-  /** What the default behaviour forwards to its origins. */
-  readonly forwarding: ForwardingRules;
-  /** `Compress` of the default behaviour (not modelled locally, shown in the banner). */
-  readonly compress: boolean;
-  /** The CloudFront Functions of the default behaviour, with their code. */
-  readonly functionAssociations: readonly FunctionAssociationSpec[];
-}
-
-/** A CloudFront Function associated with the default behaviour. */
-export interface FunctionAssociationSpec {
-  /** `viewer-request` or `viewer-response`. */
-  readonly eventType: string;
-  /** Logical ID of the `AWS::CloudFront::Function`, when it is in this template. */
-  readonly functionLogicalId?: string;
-  /** Its `FunctionCode`, when it is in this template. */
-  readonly code?: string;
-  /** Its `FunctionConfig.Runtime` (e.g. `cloudfront-js-2.0`). */
-  readonly runtime?: string;
-}
-
-/** Everything the local stack reads from the template. */
-export interface MirrorSpec {
-  /** The bucket name the local S3 creates (resolved from the S3 origin and the handler's environment). */
+/** One mirror: the function behind a function URL, and the bucket it stores into. */
+export interface SingleMirrorSpec {
+  /** The bucket (resolved from the S3 origin of its origin group, and found in the handler's environment). */
   readonly bucketName: string;
   /** The function behind the function URL. */
   readonly function: FunctionSpec;
   /** The function URL. */
   readonly functionUrl: FunctionUrlSpec;
+  /** The path patterns of the behaviours that serve it, in CloudFront's order (`*` for the default behaviour). */
+  readonly pathPatterns: readonly string[];
+}
+
+/** A bucket of the local S3. */
+export interface BucketSpec {
+  readonly name: string;
+  /** Its `CorsConfiguration.CorsRules` (none for a bucket the template does not define). */
+  readonly cors: readonly BucketCorsRule[];
+}
+
+/**
+ * Everything the local stack reads from the template. Its own `bucketName`,
+ * `function`, `functionUrl` and `pathPatterns` are the default mirror's: the
+ * default behaviour's, or else the first in CloudFront's order.
+ */
+export interface MirrorSpec extends SingleMirrorSpec {
+  /** Every mirror a behaviour serves, in CloudFront's order of their first behaviour (the default behaviour last). */
+  readonly mirrors: readonly SingleMirrorSpec[];
+  /** Every bucket of an S3 origin the behaviours reach. */
+  readonly buckets: readonly BucketSpec[];
   /** The distribution. */
   readonly distribution: DistributionSpec;
 }
@@ -114,31 +92,21 @@ const REGION = LOCAL_PSEUDO_PARAMETERS['AWS::Region'];
 const ACCOUNT = LOCAL_PSEUDO_PARAMETERS['AWS::AccountId'];
 
 /**
- * Reads the mirror from `template`, whose assets were staged in `assemblyDir`
- * (synthesized with the `aws:cdk:enable-asset-metadata` context so the
+ * Reads the mirrors from `template`, whose assets were staged in `assemblyDir`
+ * (synthesized with the `aws:cdk:enable-asset-metadata` context so that each
  * function names its asset).
  */
 export function readMirrorSpec(template: CfnTemplate, assemblyDir: string): MirrorSpec {
   const resources = template.Resources ?? {};
   const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
-  const single = (type: string) => {
-    const found = ofType(type);
-    if (found.length !== 1) throw new Error(`expected exactly one ${type} in the template, found ${found.length}`);
-    return found[0];
-  };
-
-  const [urlLogicalId, url] = single('AWS::Lambda::Url');
-  const fnLogicalId = referencedLogicalId(url.Properties?.TargetFunctionArn);
-  const fn = fnLogicalId ? resources[fnLogicalId] : undefined;
-  if (!fnLogicalId || fn?.Type !== 'AWS::Lambda::Function') {
-    throw new Error(`the function URL ${urlLogicalId} must target a function of this template, got ${JSON.stringify(url.Properties?.TargetFunctionArn)}`);
-  }
-  const urlId = localUrlId(urlLogicalId);
-  const urlHost = `${urlId}.lambda-url.${REGION}.on.aws`;
-  const functionName = localName(fnLogicalId);
 
   // A bucket of the template gets a stable local name; one imported by name keeps it.
   const bucketNames = new Map(ofType('AWS::S3::Bucket').map(([id, r]) => [id, typeof r.Properties?.BucketName === 'string' ? r.Properties.BucketName : localName(id)]));
+  const urls = new Map(ofType('AWS::Lambda::Url').map(([id, r]) => {
+    const urlId = localUrlId(id);
+    return [id, { urlId, host: `${urlId}.lambda-url.${REGION}.on.aws`, functionLogicalId: referencedLogicalId(r.Properties?.TargetFunctionArn) }];
+  }));
+  const functionArn = (logicalId: string) => `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${localName(logicalId)}`;
   const resolve: ReferenceResolver = (logicalId, attribute) => {
     const bucket = bucketNames.get(logicalId);
     if (bucket !== undefined) {
@@ -150,31 +118,95 @@ export function readMirrorSpec(template: CfnTemplate, assemblyDir: string): Mirr
         default: return undefined;
       }
     }
-    if (logicalId === urlLogicalId) {
-      if (attribute === 'FunctionUrl') return `https://${urlHost}/`;
-      if (attribute === 'FunctionArn') return `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${functionName}`;
+    const url = urls.get(logicalId);
+    if (url) {
+      if (attribute === 'FunctionUrl') return `https://${url.host}/`;
+      if (attribute === 'FunctionArn' && url.functionLogicalId) return functionArn(url.functionLogicalId);
       return undefined;
     }
-    if (logicalId === fnLogicalId) {
-      if (attribute === undefined) return functionName;
-      if (attribute === 'Arn') return `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${functionName}`;
-      return undefined;
+    if (resources[logicalId]?.Type === 'AWS::Lambda::Function') {
+      if (attribute === undefined) return localName(logicalId);
+      if (attribute === 'Arn') return functionArn(logicalId);
     }
     return undefined;
   };
 
+  const distributions = ofType('AWS::CloudFront::Distribution');
+  if (distributions.length !== 1) throw new Error(`expected exactly one AWS::CloudFront::Distribution in the template, found ${distributions.length}`);
+  const [distLogicalId, dist] = distributions[0];
+  const distribution = readDistribution(distLogicalId, dist.Properties, {
+    resources,
+    resolve,
+    functionUrlOfHost: (host) => [...urls].find(([, url]) => url.host === host)?.[0],
+  });
+
+  // A mirror is a function URL that an origin group falls back to from a bucket; the first such behaviour gives its bucket.
+  const mirrors = new Map<string, { bucketName: string; pathPatterns: string[] }>();
+  for (const behavior of distribution.behaviors) {
+    const { primary, fallback } = behavior;
+    if (primary.kind !== 's3' || fallback?.kind !== 'function-url') continue;
+    const mirror = mirrors.get(fallback.functionUrlLogicalId!) ?? { bucketName: primary.bucketName!, pathPatterns: [] };
+    mirror.pathPatterns.push(behavior.pathPattern);
+    mirrors.set(fallback.functionUrlLogicalId!, mirror);
+  }
+  if (mirrors.size === 0) {
+    throw new Error(`${distLogicalId}: no behaviour is a mirror (an origin group of an S3 bucket, then a function URL of this template); the local stack has nothing to run`);
+  }
+  const mirrorSpecs = [...mirrors].map(([urlLogicalId, mirror]): SingleMirrorSpec => {
+    const url = resources[urlLogicalId];
+    const fnLogicalId = urls.get(urlLogicalId)!.functionLogicalId;
+    const fn = fnLogicalId ? resources[fnLogicalId] : undefined;
+    if (!fnLogicalId || fn?.Type !== 'AWS::Lambda::Function') {
+      throw new Error(`the function URL ${urlLogicalId} must target a function of this template, got ${JSON.stringify(url.Properties?.TargetFunctionArn)}`);
+    }
+    const functionSpec = readFunction(fnLogicalId, fn, assemblyDir, resolve);
+    if (!Object.values(functionSpec.environment).includes(mirror.bucketName)) {
+      throw new Error(`the function ${fnLogicalId} is not given the bucket ${mirror.bucketName} of the S3 origin in its environment`);
+    }
+    return {
+      bucketName: mirror.bucketName,
+      function: functionSpec,
+      functionUrl: {
+        logicalId: urlLogicalId,
+        authType: String(url.Properties?.AuthType ?? 'NONE'),
+        invokeMode: url.Properties?.InvokeMode === 'RESPONSE_STREAM' ? 'RESPONSE_STREAM' : 'BUFFERED',
+        urlId: urls.get(urlLogicalId)!.urlId,
+        host: urls.get(urlLogicalId)!.host,
+      },
+      pathPatterns: mirror.pathPatterns,
+    };
+  });
+
+  const logicalIdOfBucket = new Map([...bucketNames].map(([id, name]) => [name, id]));
+  const bucketNamesInUse = new Set(distribution.behaviors.flatMap((b) => [b.primary, b.fallback]).filter((o) => o?.kind === 's3').map((o) => o!.bucketName!));
+  const buckets = [...bucketNamesInUse].map((name): BucketSpec => {
+    const logicalId = logicalIdOfBucket.get(name);
+    const rules = logicalId ? resources[logicalId].Properties?.CorsConfiguration?.CorsRules : undefined;
+    return { name, cors: rules === undefined ? [] : bucketCorsRules(resolveValue(rules, resolve, `${logicalId}.CorsConfiguration.CorsRules`)) };
+  });
+  const defaultMirror = mirrorSpecs.find((m) => m.pathPatterns.includes('*')) ?? mirrorSpecs[0];
+  return { ...defaultMirror, mirrors: mirrorSpecs, buckets, distribution };
+}
+
+/** The function as Lambda would run it. */
+function readFunction(
+  logicalId: string,
+  fn: { Properties?: Record<string, any>; Metadata?: Record<string, any> },
+  assemblyDir: string,
+  resolve: ReferenceResolver,
+): FunctionSpec {
   const props = fn.Properties ?? {};
   const assetPath = fn.Metadata?.['aws:asset:path'];
   if (typeof assetPath !== 'string') {
-    throw new Error(`the function ${fnLogicalId} has no aws:asset:path metadata: synthesize with the context 'aws:cdk:enable-asset-metadata': true`);
+    throw new Error(`the function ${logicalId} has no aws:asset:path metadata: synthesize with the context 'aws:cdk:enable-asset-metadata': true`);
   }
   const environment: Record<string, string> = {};
   for (const [name, value] of Object.entries<unknown>(props.Environment?.Variables ?? {})) {
-    environment[name] = resolveString(value, resolve, `${fnLogicalId}.Environment.Variables.${name}`);
+    environment[name] = resolveString(value, resolve, `${logicalId}.Environment.Variables.${name}`);
   }
-  const functionSpec: FunctionSpec = {
-    logicalId: fnLogicalId,
-    functionName,
+  return {
+    logicalId,
+    functionName: localName(logicalId),
     assetDir: path.resolve(assemblyDir, assetPath),
     handler: String(props.Handler ?? 'index.handler'),
     runtime: String(props.Runtime ?? ''),
@@ -183,82 +215,18 @@ export function readMirrorSpec(template: CfnTemplate, assemblyDir: string): Mirr
     memoryMb: Number(props.MemorySize ?? 128),
     reservedConcurrency: props.ReservedConcurrentExecutions === undefined ? undefined : Number(props.ReservedConcurrentExecutions),
   };
-  const functionUrl: FunctionUrlSpec = {
-    logicalId: urlLogicalId,
-    authType: String(url.Properties?.AuthType ?? 'NONE'),
-    invokeMode: url.Properties?.InvokeMode === 'RESPONSE_STREAM' ? 'RESPONSE_STREAM' : 'BUFFERED',
-    urlId,
-    host: urlHost,
-  };
-
-  const [distLogicalId, dist] = single('AWS::CloudFront::Distribution');
-  const config = dist.Properties?.DistributionConfig ?? {};
-  const behavior = config.DefaultCacheBehavior ?? {};
-  const where = `${distLogicalId}.DistributionConfig`;
-  const origins = new Map<string, Record<string, any>>((config.Origins ?? []).map((o: Record<string, any>) => [String(o.Id), o]));
-  const group = (config.OriginGroups?.Items ?? []).find((g: Record<string, any>) => g.Id === behavior.TargetOriginId);
-  const memberIds: string[] = group ? group.Members.Items.map((m: Record<string, any>) => String(m.OriginId)) : [String(behavior.TargetOriginId)];
-
-  let bucketName: string | undefined;
-  const originSpec = (id: string): OriginSpec => {
-    const origin = origins.get(id);
-    if (!origin) throw new Error(`${where}: the default behaviour targets the unknown origin ${id}`);
-    const domain = resolveString(origin.DomainName, resolve, `${where}.Origins[${id}].DomainName`);
-    const originPath = origin.OriginPath === undefined ? '' : resolveString(origin.OriginPath, resolve, `${where}.Origins[${id}].OriginPath`);
-    const readTimeoutSeconds = Number(origin.CustomOriginConfig?.OriginReadTimeout ?? 30);
-    const signed = origin.OriginAccessControlId !== undefined;
-    const s3 = /^(.+)\.s3(?:[.-][a-z0-9-]+)?\.amazonaws\.com$/.exec(domain);
-    if (s3 && origin.S3OriginConfig !== undefined) {
-      if (bucketName !== undefined && bucketName !== s3[1]) throw new Error(`${where}: two buckets (${bucketName}, ${s3[1]}) are not supported locally`);
-      bucketName = s3[1];
-      return { id, kind: 's3', originPath, readTimeoutSeconds, signed };
-    }
-    if (domain === urlHost) return { id, kind: 'function-url', originPath, readTimeoutSeconds, signed };
-    throw new Error(`${where}: origin ${id} (${domain}) is neither the bucket nor the function URL; the local stack cannot serve it`);
-  };
-  const [primary, fallback] = memberIds.map(originSpec);
-
-  const lookup = (reference: unknown) => {
-    const id = referencedLogicalId(reference);
-    if (id) return resources[id]?.Properties;
-    return typeof reference === 'string' ? reference : undefined;
-  };
-  const distribution: DistributionSpec = {
-    logicalId: distLogicalId,
-    defaultRootObject: typeof config.DefaultRootObject === 'string' && config.DefaultRootObject !== '' ? config.DefaultRootObject : undefined,
-    allowedMethods: (resolveValue(behavior.AllowedMethods ?? ['GET', 'HEAD'], resolve, `${where}.DefaultCacheBehavior.AllowedMethods`) as string[]),
-    primary,
-    fallback,
-    failoverStatusCodes: (group?.FailoverCriteria?.StatusCodes?.Items ?? []).map(Number),
-    forwarding: forwardingRules(behavior, lookup),
-    compress: behavior.Compress === true,
-    functionAssociations: (behavior.FunctionAssociations ?? []).map((a: Record<string, any>): FunctionAssociationSpec => {
-      const functionLogicalId = referencedLogicalId(a.FunctionARN);
-      const fnProps = functionLogicalId ? resources[functionLogicalId]?.Properties : undefined;
-      return {
-        eventType: String(a.EventType),
-        functionLogicalId,
-        code: typeof fnProps?.FunctionCode === 'string' ? fnProps.FunctionCode : undefined,
-        runtime: fnProps?.FunctionConfig?.Runtime,
-      };
-    }),
-  };
-
-  const envBucket = Object.values(environment).find((value) => value === bucketName);
-  if (bucketName === undefined) throw new Error(`${where}: no S3 origin in the default behaviour`);
-  if (envBucket === undefined) throw new Error(`the function ${fnLogicalId} is not given the bucket ${bucketName} of the S3 origin in its environment`);
-  return { bucketName, function: functionSpec, functionUrl, distribution };
 }
 
-/** The logical ID behind `{Ref: X}` or `{Fn::GetAtt: [X, …]}`, if `value` is one. */
-function referencedLogicalId(value: unknown): string | undefined {
-  if (!value || typeof value !== 'object') return undefined;
-  const v = value as Record<string, unknown>;
-  if (typeof v.Ref === 'string') return v.Ref;
-  const getAtt = v['Fn::GetAtt'];
-  if (Array.isArray(getAtt)) return String(getAtt[0]);
-  if (typeof getAtt === 'string') return getAtt.split('.')[0];
-  return undefined;
+/** `CorsConfiguration.CorsRules` (resolved). */
+function bucketCorsRules(rules: unknown): BucketCorsRule[] {
+  const list = (value: unknown) => (Array.isArray(value) ? value.map(String) : []);
+  return (Array.isArray(rules) ? rules : []).map((rule: Record<string, unknown>) => ({
+    allowedOrigins: list(rule.AllowedOrigins),
+    allowedMethods: list(rule.AllowedMethods),
+    allowedHeaders: list(rule.AllowedHeaders),
+    exposedHeaders: list(rule.ExposedHeaders),
+    maxAgeSeconds: rule.MaxAge === undefined ? undefined : Number(rule.MaxAge),
+  }));
 }
 
 /** A stable, valid local bucket/function name for a logical ID. */
@@ -266,7 +234,8 @@ function localName(logicalId: string): string {
   return `local-${logicalId.toLowerCase().replace(/[^a-z0-9-]/g, '')}`.slice(0, 63);
 }
 
-/** A stable 32-character function URL ID for a logical ID, like AWS's. */
+/** A stable 32-character function URL ID for a logical ID, like AWS's: readable, and unique (the hash) however long the IDs. */
 function localUrlId(logicalId: string): string {
-  return `${logicalId.toLowerCase().replace(/[^a-z0-9]/g, '')}${'0'.repeat(32)}`.slice(0, 32);
+  const readable = logicalId.toLowerCase().replace(/[^a-z0-9]/g, '').slice(0, 24);
+  return `${readable}${createHash('sha256').update(logicalId).digest('hex')}`.slice(0, 32);
 }

@@ -22,6 +22,7 @@ import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, NoSuchKey, S3Client } from '@aws-sdk/client-s3';
+import { BucketCorsRule, configureBucketCors, corsConfigurationXml, preflightAsS3 } from './cors';
 import { makeWritesStrict, withRequestConditions } from './strict-writes';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const S3rver = require('s3rver');
@@ -91,12 +92,14 @@ export interface LocalS3 {
  * Starts s3rver with `buckets` created. With `directory` (the local run), the
  * data lives there and is kept on stop; otherwise in a temporary directory
  * that stop() removes. With `strict` (the local stack), writes are atomic and
- * honour `If-None-Match: *` as S3's do (see strict-writes.ts).
+ * honour `If-None-Match: *` as S3's do (see strict-writes.ts). `cors` gives a
+ * bucket its CORS rules (see cors.ts); a bucket without has none.
  */
 export async function startS3(options: {
   readonly buckets: readonly string[];
   readonly directory?: string;
   readonly strict?: boolean;
+  readonly cors?: Readonly<Record<string, readonly BucketCorsRule[]>>;
 }): Promise<LocalS3> {
   const keep = options.directory !== undefined;
   if (keep) fs.mkdirSync(options.directory!, { recursive: true });
@@ -104,9 +107,13 @@ export async function startS3(options: {
   const s3rver = new S3rver({
     silent: true,
     directory,
-    configureBuckets: options.buckets.map((name) => ({ name, configs: [] })),
+    configureBuckets: options.buckets.map((name) => {
+      const rules = options.cors?.[name];
+      return { name, configs: rules && rules.length > 0 ? [corsConfigurationXml(rules)] : [] };
+    }),
   });
   await s3rver.configureBuckets();
+  for (const name of options.buckets) await configureBucketCors(s3rver.store, name, options.cors?.[name]);
   const requests: S3Request[] = [];
   const waiters = new Set<{ match: (request: S3Request) => boolean; resolve: (request: S3Request) => void }>();
   if (options.strict) makeWritesStrict(s3rver);
@@ -141,6 +148,7 @@ export async function startS3(options: {
         waiter.resolve(served);
       }
     });
+    preflightAsS3(req, res, options.cors?.[described.bucket]);
     req.url = routableUrl(req.url ?? '/');
     if (options.strict) withRequestConditions(req, () => app(req, res));
     else app(req, res);

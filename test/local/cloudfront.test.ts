@@ -6,34 +6,16 @@
 import { once } from 'node:events';
 import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
-import { send, sendRaw } from './helpers';
+import { recordingOrigin, send, sendRaw } from './helpers';
 import { CloudFrontRecord, LocalCloudFront } from '../../local/cloudfront';
-import { DistributionSpec } from '../../local/template';
+import { BehaviorSpec, DistributionSpec } from '../../local/template';
 
-interface Seen {
-  readonly method: string;
-  readonly url: string;
-  readonly headers: http.IncomingHttpHeaders;
-}
-
-/** An origin that records requests and answers with `answer(req, res)`. */
-async function recordingOrigin(answer: (req: http.IncomingMessage, res: http.ServerResponse) => void) {
-  const seen: Seen[] = [];
-  const server = http.createServer((req, res) => {
-    seen.push({ method: req.method!, url: req.url!, headers: req.headers });
-    answer(req, res);
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return { seen, server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
-}
-
-const BASE_SPEC: DistributionSpec = {
-  logicalId: 'Dist',
-  defaultRootObject: 'index.html',
+/** The default behaviour: an origin group of the bucket, then the function URL. */
+const BASE_SPEC: BehaviorSpec = {
+  pathPattern: '*',
   allowedMethods: ['GET', 'HEAD', 'OPTIONS'],
-  primary: { id: 'bucket', kind: 's3', originPath: '/prefix', readTimeoutSeconds: 30, signed: true },
-  fallback: { id: 'fn', kind: 'function-url', originPath: '', readTimeoutSeconds: 30, signed: true },
+  primary: { id: 'bucket', kind: 's3', domainName: 'b.s3.us-east-1.amazonaws.com', bucketName: 'b', originPath: '/prefix', readTimeoutSeconds: 30, signed: true },
+  fallback: { id: 'fn', kind: 'function-url', domainName: 'abc.lambda-url.us-east-1.on.aws', originPath: '', readTimeoutSeconds: 30, signed: true },
   failoverStatusCodes: [404, 500],
   forwarding: {
     headers: { kind: 'only', names: new Set(['accept-language']) },
@@ -61,12 +43,14 @@ const fallback = recordingOrigin((req, res) => {
 });
 let cf: LocalCloudFront;
 
-async function distribution(spec: Partial<DistributionSpec> = {}, origins: { s3?: string; fn?: string } = {}): Promise<LocalCloudFront> {
+/** A distribution whose one (default) behaviour is BASE_SPEC with `spec`. */
+async function distribution(spec: Partial<BehaviorSpec> = {}, origins: { s3?: string; fn?: string } = {}): Promise<LocalCloudFront> {
+  const dist: DistributionSpec = { logicalId: 'Dist', defaultRootObject: 'index.html', behaviors: [{ ...BASE_SPEC, ...spec }] };
   const started = await LocalCloudFront.start({
-    distribution: { ...BASE_SPEC, ...spec },
+    distribution: dist,
     origins: {
-      's3': { url: origins.s3 ?? (await primary).url, pathPrefix: '/bucket' },
-      'function-url': { url: origins.fn ?? (await fallback).url, hostHeader: 'abc.lambda-url.us-east-1.on.aws' },
+      bucket: { url: origins.s3 ?? (await primary).url, pathPrefix: '/bucket' },
+      fn: { url: origins.fn ?? (await fallback).url, hostHeader: 'abc.lambda-url.us-east-1.on.aws' },
     },
   });
   return started;

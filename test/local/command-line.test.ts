@@ -62,6 +62,15 @@ describe('npx projen local', () => {
     expect(parseLocalRunFlags(['--endpoint=http://flag.example'], { [ENDPOINT_VARIABLE]: 'http://env.example' }).endpoint).toBe('http://flag.example');
   });
 
+  test('--example names an example, which brings its own origins', () => {
+    expect(parseLocalRunFlags(['--example', 'two-origins'], { [ENDPOINT_VARIABLE]: 'http://env.example' })).toMatchObject({ example: 'two-origins', endpoint: undefined });
+    expect(usageError(() => parseLocalRunFlags(['--example=three-origins'])).message).toBe('--example must be one of two-origins, got "three-origins"');
+    expect(usageError(() => parseLocalRunFlags(['--example', 'toString'])).message).toMatch(/^--example must be one of/);
+    expect(usageError(() => parseLocalRunFlags(['--example', 'two-origins', '--endpoint', 'http://x.example'])).message)
+      .toBe('--example runs on sample origins of its own: give --endpoint or --example, not both');
+    expect(LOCAL_USAGE).toContain('two-origins: two mirrors in one distribution');
+  });
+
   test('a port that is not one, and an unknown flag, are refused', () => {
     for (const port of ['x', '-1', '65536', '80.5']) {
       expect(usageError(() => parseLocalRunFlags(['--port', port])).message).toBe(`--port must be a port number, got ${port}`);

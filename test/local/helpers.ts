@@ -4,9 +4,11 @@
  * wait for the record of one viewer request.
  */
 import { createHash } from 'node:crypto';
+import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import * as http from 'node:http';
 import * as net from 'node:net';
+import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Stack } from 'aws-cdk-lib';
@@ -114,5 +116,30 @@ export function sha256(data: Buffer): string {
 /** Synthesizes `build` into a temporary cloud assembly; `dispose()` removes it. */
 export function synthesizeForTest(build: (stack: Stack) => void): SynthesizedMirror & { dispose(): void } {
   const outdir = mkdtempSync(path.join(os.tmpdir(), 'mirror-local-synth-'));
-  return { ...synthesizeMirror({ outdir, build }), dispose: () => rmSync(outdir, { recursive: true, force: true }) };
+  const dispose = () => rmSync(outdir, { recursive: true, force: true });
+  try {
+    return { ...synthesizeMirror({ outdir, build }), dispose };
+  } catch (err) {
+    dispose();
+    throw err;
+  }
+}
+
+/** A request a recording origin saw. */
+export interface Seen {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: http.IncomingHttpHeaders;
+}
+
+/** An origin that records requests and answers with `answer(req, res)`. */
+export async function recordingOrigin(answer: (req: http.IncomingMessage, res: http.ServerResponse) => void) {
+  const seen: Seen[] = [];
+  const server = http.createServer((req, res) => {
+    seen.push({ method: req.method!, url: req.url!, headers: req.headers });
+    answer(req, res);
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return { seen, server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }

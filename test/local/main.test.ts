@@ -138,6 +138,25 @@ test('an origin that answers: the banner says so, "/" is logged as a miss then a
   expect(await run.stop()).toBe(0);
 });
 
+test('--example two-origins: the banner says which path goes where; /legacy/… is a miss from the legacy origin, stored under its whole path', async () => {
+  const run = startLocalRun(['--example', 'two-origins']);
+  const [, viewerUrl] = await run.waitFor(/2 mirrors run locally behind one distribution\. Open (http:\/\/127\.0\.0\.1:\d+)\//);
+  await run.waitFor(/Ctrl-C stops everything\./);
+  const [, legacyUrl] = /^ {2}paths {8}\/legacy\/\* {2}→ (http:\/\/127\.0\.0\.1:\d+) {3}\(the legacy sample origin\)$/m.exec(run.output()) ?? [];
+  const [, mainUrl] = /^ {15}\* {10}→ (http:\/\/127\.0\.0\.1:\d+) {3}\(the built-in sample origin\)$/m.exec(run.output()) ?? [];
+  expect([legacyUrl, mainUrl]).toEqual([expect.any(String), expect.any(String)]);
+  expect(legacyUrl).not.toBe(mainUrl);
+
+  const legacy = await send(viewerUrl, '/legacy/report.txt');
+  expect([legacy.status, legacy.headers['x-mirror'], legacy.body.toString()]).toEqual([200, 'miss', 'Annual report 2019, served by the legacy host.\n']);
+  await run.waitFor(/^MISS \/legacy\/report\.txt → key legacy\/report\.txt: origin 200 in \d+ ms → stored/m);
+  // The sample origin has no /legacy/ of its own: only the legacy origin could answer that.
+  const main = await send(viewerUrl, '/data/info.json');
+  expect([main.status, main.headers['x-mirror']]).toEqual([200, 'miss']);
+  await run.waitFor(/^MISS \/data\/info\.json → key data\/info\.json: origin 200 in \d+ ms → stored/m);
+  expect(await run.stop()).toBe(0);
+});
+
 test('a bad command line is refused with the usage, before anything starts', async () => {
   const run = startLocalRun(['--endpiont', origin.url]);
   expect(await run.exited()).toBe(1);

@@ -50,8 +50,11 @@ test('the local stack runs what the template deploys', () => {
   const spec = setup.mirror.spec;
   expect(spec.function.environment.MIRROR_BUCKET_NAME).toBe(spec.bucketName);
   expect(spec.function.environment.MIRROR_ENDPOINT).toBe(`${origin.url}/base`);
-  expect(spec.distribution.primary).toMatchObject({ kind: 's3', originPath: '/mirror' });
-  expect(spec.distribution.fallback).toMatchObject({ kind: 'function-url', signed: true });
+  expect(spec.distribution.behaviors).toMatchObject([{
+    pathPattern: '*',
+    primary: { kind: 's3', originPath: '/mirror', bucketName: spec.bucketName },
+    fallback: { kind: 'function-url', signed: true, functionUrlLogicalId: spec.functionUrl.logicalId },
+  }]);
   expect(spec.functionUrl).toMatchObject({ authType: 'AWS_IAM', invokeMode: 'RESPONSE_STREAM' });
 });
 
@@ -210,7 +213,7 @@ describe('"/" never returns a bucket listing', () => {
     const synthesized = synthesizeForTest((stack) => new MirrorOriginDistribution(stack, 'Mirror', { endpoint: `${origin.url}/base` }));
     disposePlain = synthesized.dispose;
     plain = { mirror: await startLocalMirror({ spec: synthesized.spec }), origin, originBase: '/base', keyPrefix: '' };
-    expect(plain.mirror.spec.distribution.primary).toMatchObject({ kind: 's3', originPath: '' });
+    expect(plain.mirror.spec.distribution.behaviors).toMatchObject([{ primary: { kind: 's3', originPath: '' } }]);
     // A key in the bucket, so that a listing would have something to show.
     origin.route('/base/listed.txt', { body: 'listed', headers: { 'content-type': 'text/plain' } });
     await expectMissThenHit(plain, '/listed.txt', Buffer.from('listed'), 'text/plain');

@@ -43,7 +43,7 @@ async function stored(key: string): Promise<Buffer | undefined> {
 }
 
 test('the local CloudFront runs the function code of the template', () => {
-  expect(synthesized.spec.distribution.functionAssociations).toEqual([
+  expect(synthesized.spec.distribution.behaviors[0].functionAssociations).toEqual([
     expect.objectContaining({ eventType: 'viewer-request', runtime: 'cloudfront-js-2.0', code: viewerRequestFunctionCode(['x-oss-process']) }),
   ]);
 });
