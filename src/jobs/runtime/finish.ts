@@ -23,7 +23,9 @@ export interface FinishEvent {
 }
 
 /** Invalidates what changed and writes `summary.json`; resolves with the execution's output. */
-export async function finish(s3: S3Client, cloudFront: CloudFrontClient | undefined, config: RunFunctionConfig, event: FinishEvent): Promise<JobSummary> {
+export async function finish(
+  s3: S3Client, cloudFront: CloudFrontClient | undefined, config: RunFunctionConfig, event: FinishEvent,
+): Promise<JobSummary> {
   const { summary, folder } = event;
   const invalidations: string[] = [];
   if (summary.changedPaths > 0 && cloudFront) {
@@ -45,7 +47,9 @@ async function changedPaths(s3: S3Client, bucket: string, folder: string): Promi
 }
 
 /** Creates one invalidation; resolves with its id. */
-export async function invalidate(cloudFront: CloudFrontClient, distribution: JobsDistribution, paths: readonly string[], run: string): Promise<string> {
+export async function invalidate(
+  cloudFront: CloudFrontClient, distribution: JobsDistribution, paths: readonly string[], run: string,
+): Promise<string> {
   const out = await cloudFront.send(new CreateInvalidationCommand({
     DistributionId: distribution.id,
     InvalidationBatch: { CallerReference: `cdk-mirror-origin-${run}`, Paths: { Quantity: paths.length, Items: [...paths] } },

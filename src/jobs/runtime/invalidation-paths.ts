@@ -2,8 +2,8 @@
  * The viewer paths of a key, as CloudFront caches them: the key without keyPrefix, re-encoded; for a variant, both
  * the URI the viewer asks for and the URI after the CloudFront Function folded its query into the path. Pure.
  */
-import { variantUri } from '../../variant/rules';
 import type { MirrorKey } from './item-keys';
+import { variantUri } from '../../variant/rules';
 
 // An invalidation path ending in `*` is a wildcard: a literal `*` must not be read as one.
 const STAR = /\*/g;

@@ -54,7 +54,13 @@ export async function processBatch(deps: ItemDependencies, batch: JobBatch, cont
   const remaining = typeof context.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : undefined;
   const deadline = startDeadline(remaining);
   const env: FetchEnvironment = {
-    config: deps.config, s3: deps.s3, endpoint: new URL(deps.config.endpoint), transport: deps.transport, clock, deadline: deadline.signal, abortGraceMs: deadline.abortGraceMs,
+    config: deps.config,
+    s3: deps.s3,
+    endpoint: new URL(deps.config.endpoint),
+    transport: deps.transport,
+    clock,
+    deadline: deadline.signal,
+    abortGraceMs: deadline.abortGraceMs,
   };
   const rules = { keyPrefix: deps.config.keyPrefix, variantQueryStrings: deps.config.variantQueryStrings, served: deps.jobs.served };
   const results: ItemResult[] = [];

@@ -4,12 +4,12 @@
  * CloudFront Function; a raw key is first turned into the path that decodes to it, then run through the same rules
  * and must come out unchanged. A listed key another mirror serves is skipped. Pure.
  */
-import { servesPath } from '../served-paths';
-import type { ItemSource, InventoryItem, JobBatch, LineItem, ListingItem } from '../protocol';
-import type { ServedRoutes } from '../config';
 import { requestKeyFromRawPath, RequestKeyResult } from '../../handler/variant-key';
 import { variantUri } from '../../variant/rules';
 import { FunctionRequest, viewerRequest } from '../../variant/viewer-request';
+import type { ServedRoutes } from '../config';
+import type { ItemSource, InventoryItem, JobBatch, LineItem, ListingItem } from '../protocol';
+import { servesPath } from '../served-paths';
 
 /** A key the core can mirror. */
 export type MirrorKey = Extract<RequestKeyResult, { ok: true }>;

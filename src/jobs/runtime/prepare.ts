@@ -64,7 +64,8 @@ export async function prepare(s3: S3Client, config: RunFunctionConfig, event: Pr
     return { ...base, source: 'inventory', reader: 'inventory', items: { bucket: config.manifestBucket, key: manifest.key } };
   }
   const itemsKey = `${folder}items.jsonl`;
-  const count = await writeItems(s3, { bucket: config.manifestBucket, key: manifest.key, format: manifest.format }, { bucket: config.reportsBucket, key: itemsKey });
+  const from = { bucket: config.manifestBucket, key: manifest.key, format: manifest.format };
+  const count = await writeItems(s3, from, { bucket: config.reportsBucket, key: itemsKey });
   return { ...base, source: manifest.format, reader: 'lines', items: { bucket: config.reportsBucket, key: itemsKey }, count };
 }
 

@@ -6,8 +6,8 @@
  */
 import { createHash } from 'node:crypto';
 import { pipeline, Transform } from 'node:stream';
-import type { OriginTransport } from '../../handler/origin';
 import type { StoredDigest } from './stored-copy';
+import type { OriginTransport } from '../../handler/origin';
 
 /** Ends a body that equals the stored copy, so that nothing is stored. */
 export class SameBytesError extends Error {

@@ -9,8 +9,8 @@ import type { Outcome } from '../../handler/result';
 import type { RunFunctionConfig } from '../config';
 import { ItemResult, JobBatch, JobSummary, SETTLED_OUTCOMES } from '../protocol';
 import { itemKey, KeyRules } from './item-keys';
-import { csvRow, REPORT_COLUMNS } from './report-csv';
 import type { PreparedRun } from './prepare';
+import { csvRow, REPORT_COLUMNS } from './report-csv';
 import { listKeys, readLines, readText, TextFileWriter } from './s3-files';
 
 /** The summarise step's event: the run's state after the Map state (`mapError` when it failed). */
