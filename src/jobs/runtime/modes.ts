@@ -20,7 +20,8 @@ export async function runKey(env: FetchEnvironment, mode: JobMode, key: MirrorKe
     if (mode === 'coverage') return await coverage(env, key);
     return await refresh(env, key);
   } catch (err) {
-    // HeadObject or GetObject of the stored copy failed: nothing was fetched or stored.
+    // HeadObject or GetObject of the stored copy failed (or time ran out first): nothing was fetched or stored.
+    if (env.deadline.aborted) return { key: key.key, outcome: 'deadline', status: 504, bytes: 0, error: errorMessage(env.deadline.reason) };
     return { key: key.key, outcome: 'store-error', status: 502, bytes: 0, error: `reading the stored copy: ${errorMessage(err)}` };
   }
 }
@@ -50,10 +51,10 @@ async function refresh(env: FetchEnvironment, key: MirrorKey): Promise<RequestRe
 
   const digest = await storedDigest(env.s3, env.config.bucketName, key.key, stored.etag, env.deadline);
   if (digest === 'changed') return { key: key.key, outcome: 'conflict', status: 412, bytes: 0, error: 'the object changed in S3 while it was read' };
-  let same = false;
-  const transport = comparingTransport(env.transport ?? nodeTransport, digest, () => (same = true));
+  let same: number | undefined;
+  const transport = comparingTransport(env.transport ?? nodeTransport, digest, (bytes) => (same = bytes));
   const result = await fetchAndStore({ ...env, transport }, { key, precondition });
   // The body equalled the stored copy: its store was dropped before the commit.
-  if (same) return { ...result, outcome: 'unchanged', status: 200, error: undefined };
+  if (same !== undefined) return { ...result, outcome: 'unchanged', status: 200, bytes: same, error: undefined };
   return result;
 }

@@ -17,8 +17,8 @@ export class SameBytesError extends Error {
   }
 }
 
-/** A transport that hashes each 200 body of `inner` and fails it at its end when it equals `stored`. */
-export function comparingTransport(inner: OriginTransport, stored: StoredDigest, onSame: () => void): OriginTransport {
+/** A transport that hashes each 200 body of `inner` and fails it at its end when it equals `stored` (`onSame` gets its length). */
+export function comparingTransport(inner: OriginTransport, stored: StoredDigest, onSame: (bytes: number) => void): OriginTransport {
   return async (url, headers, headersTimeoutMs, signal) => {
     const response = await inner(url, headers, headersTimeoutMs, signal);
     if (response.status !== 200) return response;
@@ -32,7 +32,7 @@ export function comparingTransport(inner: OriginTransport, stored: StoredDigest,
       },
       flush(callback) {
         if (size !== stored.size || hash.digest('hex') !== stored.sha256) return callback();
-        onSame();
+        onSame(size);
         callback(new SameBytesError());
       },
     });
