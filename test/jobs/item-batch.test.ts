@@ -46,11 +46,14 @@ async function run(mode: JobMode, source: ItemSource, texts: readonly string[], 
     BatchInput: { mode, source, stripPrefix: '' },
     Items: texts.map((text, i) => (source === 'listing' ? { Key: text } : { line: i + 1, text })),
   };
-  const results = await processBatch(
-    { config: config(), jobs: { served: [{ patterns: [], defaultMine: true }] }, s3: client, logger: (line) => lines.push(line as JobLogLine), ...deps },
-    batch,
-    remainingMs === undefined ? {} : { getRemainingTimeInMillis: () => remainingMs },
-  );
+  const everything: ItemDependencies = {
+    config: config(),
+    jobs: { served: [{ patterns: [], defaultMine: true }] },
+    s3: client,
+    logger: (line) => void lines.push(line as JobLogLine),
+    ...deps,
+  };
+  const results = await processBatch(everything, batch, remainingMs === undefined ? {} : { getRemainingTimeInMillis: () => remainingMs });
   return { results, lines };
 }
 
