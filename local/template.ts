@@ -262,7 +262,7 @@ function referencedLogicalId(value: unknown): string | undefined {
 }
 
 /** A stable, valid local bucket/function name for a logical ID. */
-function localName(logicalId: string): string {
+export function localName(logicalId: string): string {
   return `local-${logicalId.toLowerCase().replace(/[^a-z0-9-]/g, '')}`.slice(0, 63);
 }
 
