@@ -136,9 +136,10 @@ async function runBatches(options: LocalJobOptions, prepared: PreparedRun, items
   let bytes = 0;
   const answers: BatchOutcome[] = new Array(batches.length);
   let next = 0;
-  const worker = async (): Promise<void> => {
+  const worker = async (warm: () => void): Promise<void> => {
     for (let index = next++; index < batches.length; index = next++) {
       const answer: Invocation = await fn.invoke(batches[index]);
+      warm();
       for (const line of answer.logs) options.onLog?.(line);
       if (answer.ok) {
         const results = answer.payload as ItemResult[];
@@ -154,8 +155,26 @@ async function runBatches(options: LocalJobOptions, prepared: PreparedRun, items
       options.onProgress?.({ done, total: items.length, outcomes, bytes, elapsedMs: performance.now() - started });
     }
   };
-  await Promise.all(Array.from({ length: Math.min(options.concurrency, batches.length) }, worker));
+  // Containers start one after another, each once the one before answered: fifty Node.js processes starting at once
+  // on a small machine would miss Lambda's 10 s init limit, which Lambda's own fleet never does.
+  const workers: Array<Promise<void>> = [];
+  const launch = (): void => {
+    if (workers.length < Math.min(options.concurrency, batches.length)) workers.push(worker(once(launch)));
+  };
+  launch();
+  for (let i = 0; i < workers.length; i++) await workers[i];
   return answers;
+}
+
+/** `fn`, called at most once. */
+function once(fn: () => void): () => void {
+  let called = false;
+  return () => {
+    if (!called) {
+      called = true;
+      fn();
+    }
+  };
 }
 
 /** The result files and manifest.json, as the result writer (JSONL, FLATTEN) writes them under the run's prefix. */
