@@ -1,24 +1,24 @@
 /**
  * `npx projen bench:jobs`: local prewarm throughput. The same keys (1 KiB to 1 MiB, log-uniform, drawn from a fixed
- * seed) are copied from a local origin into a fresh S3 stand-in twice per concurrency: by the jobs (the bundled item
- * function in `concurrency` Lambda containers, batches as Distributed Map sends them: key rules, HeadObject, origin
- * request, verdict, conditional store, a log line per key) and by a bare loop in this process (`concurrency` workers:
- * GET → PutObject, nothing else). Keys/s and MB/s side by side show what the rules and the containers cost. Every
- * stored object is checked byte for byte. Writes its table as a section of bench/results.md.
+ * seed) are copied from a local origin into a fresh S3 stand-in twice per concurrency, each time by the local job
+ * runner with `concurrency` Lambda containers and the same batches: once by the jobs' bundled item function (key
+ * rules, HeadObject, origin request, verdict, conditional never-partial store, a log line per key), once by a bare
+ * loop in the same kind of container (bench/bare-copy.lambda.ts: GET → PutObject, nothing else). Keys/s and MB/s side
+ * by side show what the rules cost. Every stored object is checked byte for byte. Writes its table as a section of
+ * bench/results.md.
  *
  *   npx projen bench:jobs [--keys N] [--concurrency 1,10,50] [--batch-size N] [--no-write]
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { withKeptSections, writeSection } from './results-sections';
+import { bundle } from './stacks';
 import { failureText, integerFlag, readFlags, UsageError } from '../local/command-line';
 import { runLocalJob } from '../local/jobs/runner';
 import { readJobsSpec } from '../local/jobs/spec';
-import { LocalOrigin, patternBuffer, startOrigin } from '../local/origin/server';
+import { patternBuffer, startOrigin } from '../local/origin/server';
 import { LocalS3, startS3 } from '../local/s3/server';
 import { synthesizeMirror } from '../local/synth';
 import { MirrorJobs, MirrorOriginDistribution } from '../src';
@@ -29,7 +29,7 @@ const KiB = 1024;
 const USAGE = `Usage: npx projen bench:jobs [--keys N] [--concurrency LIST] [--batch-size N] [--no-write]
 
   --keys N            keys copied per run (default 1000), each 1 KiB to 1 MiB
-  --concurrency LIST  batches (containers) at once for the jobs, workers for the bare loop (default 1,10,50)
+  --concurrency LIST  batches (containers) at once (default 1,10,50)
   --batch-size N      items per batch (default 10)
   --no-write          print only; leave bench/results.md alone
 `;
@@ -84,32 +84,33 @@ async function main(): Promise<void> {
     });
     const spec = readJobsSpec(synthesized.template, path.dirname(synthesized.templateFile));
     const bucket = synthesized.spec.bucketName;
+    const bareDir = path.join(work, 'bare-copy');
+    bundle('bare-copy.lambda.ts', bareDir);
+    // The same function, environment and containers; only its code differs.
+    const bareSpec = { ...spec, item: { ...spec.item, assetDir: bareDir } };
     for (const concurrency of concurrencies) {
       for (const design of ['jobs', 'bare loop'] as const) {
         const s3 = await startS3({ buckets: [bucket, spec.reportsBucket], strict: true });
         try {
-          const started = performance.now();
-          if (design === 'jobs') {
-            let mapMs = 0;
-            const result = await runLocalJob({
-              spec,
-              s3,
-              mirrorBucket: bucket,
-              keyPrefix: '',
-              mode: 'prewarm',
-              manifestFile: manifest,
-              format: 'keys',
-              concurrency,
-              batchSize,
-              onProgress: (p) => (mapMs = p.elapsedMs),
-            });
-            if (result.summary.outcomes.stored !== count) throw new Error(`the jobs stored ${result.summary.outcomes.stored ?? 0} of ${count} keys: ${JSON.stringify(result.summary.outcomes)}`);
-            // The Map phase only: prepare and summarise are once per run, whatever its size.
-            rows.push({ concurrency, design, seconds: mapMs / 1000, keys: count, bytes: result.summary.bytesFromOrigin });
-          } else {
-            await bareLoop(origin, s3, bucket, count, concurrency);
-            rows.push({ concurrency, design, seconds: (performance.now() - started) / 1000, keys: count, bytes: totalBytes });
+          let mapMs = 0;
+          const result = await runLocalJob({
+            spec: design === 'jobs' ? spec : bareSpec,
+            s3,
+            mirrorBucket: bucket,
+            keyPrefix: '',
+            mode: 'prewarm',
+            manifestFile: manifest,
+            format: 'keys',
+            concurrency,
+            batchSize,
+            onProgress: (p) => (mapMs = p.elapsedMs),
+          });
+          if (result.summary.failedBatches > 0) throw new Error(`${design}: ${result.summary.failedBatches} batches failed`);
+          if (design === 'jobs' && result.summary.outcomes.stored !== count) {
+            throw new Error(`the jobs stored ${result.summary.outcomes.stored ?? 0} of ${count} keys: ${JSON.stringify(result.summary.outcomes)}`);
           }
+          // The Map phase only: prepare and summarise are once per run, whatever its size.
+          rows.push({ concurrency, design, seconds: mapMs / 1000, keys: count, bytes: totalBytes });
           await checkStored(s3, bucket, expected);
           const last = rows[rows.length - 1];
           process.stdout.write(`${design.padEnd(9)} concurrency ${String(concurrency).padStart(3)}: ${(last.keys / last.seconds).toFixed(0)} keys/s, ${(last.bytes / 1e6 / last.seconds).toFixed(1)} MB/s\n`);
@@ -129,34 +130,6 @@ async function main(): Promise<void> {
     writeSection(RESULTS_FILE, 'jobs', table);
     process.stdout.write(`Wrote the jobs section of ${path.relative(ROOT, RESULTS_FILE)}.\n`);
   }
-}
-
-/** Copies every key with `concurrency` workers: GET the whole body, PutObject it, nothing else. */
-async function bareLoop(origin: LocalOrigin, s3: LocalS3, bucket: string, count: number, concurrency: number): Promise<void> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
-  let next = 0;
-  const worker = async () => {
-    for (let i = next++; i < count; i = next++) {
-      const body = await get(`${origin.url}/${keyOf(i)}`, agent);
-      await s3.client.send(new PutObjectCommand({ Bucket: bucket, Key: keyOf(i), Body: body, ContentType: 'application/octet-stream' }));
-    }
-  };
-  try {
-    await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
-  } finally {
-    agent.destroy();
-  }
-}
-
-function get(url: string, agent: http.Agent): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    http.get(url, { agent }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => (res.statusCode === 200 ? resolve(Buffer.concat(chunks)) : reject(new Error(`${url}: ${res.statusCode}`))));
-      res.on('error', reject);
-    }).on('error', reject);
-  });
 }
 
 /** Every key stored, byte-exact. */
@@ -187,11 +160,12 @@ function render(rows: readonly Row[], count: number, totalBytes: number, batchSi
       return `| ${c} | ${rate(jobs).toFixed(0)} | ${mb(jobs).toFixed(1)} | ${rate(bare).toFixed(0)} | ${mb(bare).toFixed(1)} | ${(rate(jobs) / rate(bare)).toFixed(2)}× |`;
     }),
     '',
-    `Jobs: the bundled item function in as many local Lambda containers as the concurrency (child processes, cold starts included), batches of ${batchSize} ` +
-      'as Distributed Map sends them; each key read by the key rules, looked up (HeadObject), fetched, judged, stored with If-None-Match and logged; ' +
-      'timed from the first batch to the last answer (prepare and summarise, once per run, left out). Bare loop: in this process, as many workers as the ' +
-      'concurrency, each a GET of the whole body then a PutObject, nothing else. On this machine the containers share its CPUs with the origin and ' +
-      'S3 stand-ins, so past a few containers the figures measure the machine; in AWS each batch has a Lambda of its own.',
+    'Both run by the local job runner in as many local Lambda containers as the concurrency (child processes started one after another, ' +
+      `cold starts included), batches of ${batchSize} as Distributed Map sends them, timed from the first batch to the last answer (prepare and ` +
+      'summarise, once per run, left out). Jobs: the bundled item function; each key read by the key rules, looked up (HeadObject), fetched, judged, ' +
+      'stored with If-None-Match through the never-partial store, logged. Bare loop: bench/bare-copy.lambda.ts in the same containers; each key a GET ' +
+      'of the whole body then one PutObject, nothing else. On this machine the containers share its CPUs with the origin and S3 stand-ins (and, here, ' +
+      'with other work: read the ratio, not the absolute figures); in AWS each batch has a Lambda of its own.',
   ];
   return lines.join('\n');
 }
