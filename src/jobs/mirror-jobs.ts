@@ -64,7 +64,11 @@ export class MirrorJobs extends Construct {
     this.reportsPrefix = props.reportsPrefix ?? d.reportsPrefix;
     this.reportsBucket = props.reportsBucket ?? newReportsBucket(this, props.reportsExpiration ?? d.reportsExpiration);
     this.manifestBucket = props.manifestBucket ?? this.reportsBucket;
-    this.node.addValidation({ validate: () => (internals.bindings.length > 0 ? [] : [`[${this.node.path}] mirror ${mirror.node.path} must be bound to a distribution (distribution.addBehavior(pattern, mirror.origin, mirror.behaviorOptions)): a run walks the paths it serves and invalidates what refresh changes there`]) });
+    // At synth: the user may bind the mirror after making its jobs.
+    this.node.addValidation({
+      validate: () => (internals.bindings.length > 0 ? [] : [`[${this.node.path}] mirror ${mirror.node.path} must be bound to a distribution ` +
+        '(distribution.addBehavior(pattern, mirror.origin, mirror.behaviorOptions)): a run walks the paths it serves and invalidates what refresh changes there']),
+    });
 
     const stack = Stack.of(this);
     const mirrorEnvironment = toEnvironment(internals.config, {
@@ -157,7 +161,7 @@ export class MirrorJobs extends Construct {
     this.manifestBucket.encryptionKey?.grant(role, 'kms:Decrypt');
     this.reportsBucket.encryptionKey?.grant(role, 'kms:GenerateDataKey', 'kms:Decrypt');
     // Only the distributions the mirror is bound to, known at synth.
-    const invalidations = new iam.CfnPolicy(this, 'InvalidationPolicy', {
+    new iam.CfnPolicy(this, 'InvalidationPolicy', {
       policyName: `${Stack.of(this).stackName}-${this.node.addr}`.slice(0, 128),
       roles: [role.roleName],
       policyDocument: Lazy.any({
@@ -167,7 +171,6 @@ export class MirrorJobs extends Construct {
         }),
       }),
     });
-    void invalidations;
     return role;
   }
 }
