@@ -83,7 +83,7 @@ async function main(): Promise<void> {
       build: (stack) => new MirrorJobs(stack, 'Jobs', { mirror: new MirrorOriginDistribution(stack, 'Mirror', { endpoint: origin.url }).mirror }),
     });
     const spec = readJobsSpec(synthesized.template, path.dirname(synthesized.templateFile));
-    const bucket = synthesized.spec.bucketName;
+    const bucket = spec.mirrorBucket;
     const bareDir = path.join(work, 'bare-copy');
     bundle('bare-copy.lambda.ts', bareDir);
     // The same function, environment and containers; only its code differs.
@@ -96,8 +96,6 @@ async function main(): Promise<void> {
           const result = await runLocalJob({
             spec: design === 'jobs' ? spec : bareSpec,
             s3,
-            mirrorBucket: bucket,
-            keyPrefix: '',
             mode: 'prewarm',
             manifestFile: manifest,
             format: 'keys',

@@ -50,14 +50,11 @@ async function main(): Promise<void> {
     });
     const spec = readJobsSpec(synthesized.template, path.dirname(synthesized.templateFile));
     const directory = s3DataDirectory(dataDir, origin ? undefined : endpoint);
-    const s3 = await startS3({ buckets: [synthesized.spec.bucketName, spec.reportsBucket], directory, strict: true });
+    const s3 = await startS3({ buckets: [spec.mirrorBucket, spec.reportsBucket], directory, strict: true });
     try {
-      const keyPrefix = synthesized.spec.distribution.primary.originPath.replace(/^\//, '');
       const result = await runLocalJob({
         spec,
         s3,
-        mirrorBucket: synthesized.spec.bucketName,
-        keyPrefix: keyPrefix === '' ? '' : `${keyPrefix}/`,
         mode: flags.mode,
         manifestFile: flags.keys,
         format: flags.format,

@@ -21,9 +21,6 @@ export interface LocalJobOptions {
   readonly spec: JobsSpec;
   /** The S3 stand-in holding the mirror's bucket and the reports bucket. */
   readonly s3: LocalS3;
-  /** The mirror's bucket (its listing, for refresh without a manifest). */
-  readonly mirrorBucket: string;
-  readonly keyPrefix: string;
   readonly mode: JobMode;
   /** The manifest file on this machine; none: the bucket's listing (refresh only). */
   readonly manifestFile?: string;
@@ -108,7 +105,8 @@ async function listing(options: LocalJobOptions): Promise<unknown[]> {
   const items: unknown[] = [];
   let token: string | undefined;
   do {
-    const list = new ListObjectsV2Command({ Bucket: options.mirrorBucket, Prefix: options.keyPrefix || undefined, ContinuationToken: token });
+    const { mirrorBucket, keyPrefix } = options.spec;
+    const list = new ListObjectsV2Command({ Bucket: mirrorBucket, Prefix: keyPrefix || undefined, ContinuationToken: token });
     const page = await options.s3.client.send(list);
     for (const o of page.Contents ?? []) {
       items.push({ Etag: o.ETag, Key: o.Key, LastModified: o.LastModified?.toISOString(), Size: o.Size, StorageClass: o.StorageClass });

@@ -4,6 +4,7 @@
  * memory), and the reports bucket. What is run locally is what deploys.
  */
 import * as path from 'node:path';
+import { ENVIRONMENT_VARIABLES } from '../../src/config';
 import { JOBS_ENVIRONMENT_VARIABLES } from '../../src/jobs/config';
 import { LOCAL_PSEUDO_PARAMETERS, ReferenceResolver, resolveString } from '../intrinsics';
 import { CfnTemplate, localName } from '../template';
@@ -24,6 +25,9 @@ export interface JobsSpec {
   readonly run: JobFunctionSpec;
   readonly reportsBucket: string;
   readonly reportsPrefix: string;
+  /** The mirror's bucket and key prefix, as its item function is told them. */
+  readonly mirrorBucket: string;
+  readonly keyPrefix: string;
 }
 
 /**
@@ -73,5 +77,7 @@ export function readJobsSpec(template: CfnTemplate, assemblyDir: string): JobsSp
     run,
     reportsBucket: run.environment[JOBS_ENVIRONMENT_VARIABLES.reportsBucket],
     reportsPrefix: run.environment[JOBS_ENVIRONMENT_VARIABLES.reportsPrefix],
+    mirrorBucket: item.environment[ENVIRONMENT_VARIABLES.bucketName],
+    keyPrefix: item.environment[ENVIRONMENT_VARIABLES.keyPrefix] ?? '',
   };
 }

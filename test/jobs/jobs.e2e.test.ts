@@ -52,7 +52,9 @@ beforeAll(async () => {
     },
   });
   spec = readJobsSpec(synthesized.template, path.dirname(synthesized.templateFile));
-  mirrorBucket = synthesized.spec.bucketName;
+  mirrorBucket = spec.mirrorBucket;
+  // The mirror the local stack serves is the one the jobs fill.
+  expect(mirrorBucket).toBe(synthesized.spec.bucketName);
   s3 = await startS3({ buckets: [mirrorBucket, spec.reportsBucket], strict: true });
   // Stored before the jobs, as the handler stores a miss (the origin's validators in the metadata).
   for (const key of PRESENT) {
@@ -76,7 +78,7 @@ afterAll(async () => {
 async function job(options: Partial<LocalJobOptions>) {
   const before = origin.requests.length;
   const result = await runLocalJob({
-    spec, s3, mirrorBucket, keyPrefix: '', mode: 'prewarm', manifestFile: manifest, format: 'keys', concurrency: 4, batchSize: 20, outputDir: work, ...options,
+    spec, s3, mode: 'prewarm', manifestFile: manifest, format: 'keys', concurrency: 4, batchSize: 20, outputDir: work, ...options,
   });
   return { ...result, requests: origin.requests.slice(before) };
 }
