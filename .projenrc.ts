@@ -60,6 +60,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
 
   devDeps: [
     '@aws-sdk/client-s3@^3',
+    // The jobs' run function creates the invalidations of what refresh changed (bundled, as the handler's S3 client).
+    '@aws-sdk/client-cloudfront@^3',
     '@types/aws-lambda@^8',
     // Assertions of the integration tests (test/*.integ.ts). 2.245.0-alpha.0 is the newest alpha on npm; its peer
     // range (aws-cdk-lib ^2.245.0) takes 2.276, so it is pinned exactly until a matching alpha appears.
@@ -68,6 +70,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'aws-sdk-client-mock@^4',
     'cdk-nag@^3',
     's3rver@3.7.1',
+    // The jobs' state machine definition is checked against the Amazon States Language (test/jobs/).
+    'asl-validator@^4',
     // The benchmark's chart (SVG, rendered headless).
     'vega@^6',
     'vega-lite@^6',
@@ -94,12 +98,16 @@ const project = new awscdk.AwsCdkConstructLibrary({
 
 // Development-only folders stay out of the npm package, and so does the handler's jsii output: it ships bundled
 // in assets/, and lib/handler would need the AWS SDK at run time (only the generated function class is used).
-for (const path of ['/example/', '/.ci/', '/cdk.out/', '/local/', '/.local/', '/bench/', '/docs/', '/lib/handler/*', '!/lib/handler/mirror-function.*']) {
+for (const path of [
+  '/example/', '/.ci/', '/cdk.out/', '/local/', '/.local/', '/bench/', '/docs/',
+  '/lib/handler/*', '!/lib/handler/mirror-function.*', '/lib/jobs/runtime/*', '!/lib/jobs/runtime/*-function.*',
+]) {
   project.addPackageIgnore(path);
 }
 
 // The handler's imports are bundled into its asset, so devDependencies are right there.
 project.eslint?.allowDevDeps('src/handler/**');
+project.eslint?.allowDevDeps('src/jobs/runtime/**');
 
 // Imports point one way: the library stands alone, tests use the stand-ins in local/, nothing uses the tests.
 project.eslint?.addRules({
@@ -154,7 +162,10 @@ project.tasks.addEnvironment('JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION', '2
 
 // `compile` does not bundle, so `package` does, and every language's packaging refuses to pack without the bundles:
 // an npm package without assets/ synthesizes nowhere ("Cannot find asset").
-const shippedBundles = ['assets/handler/mirror.lambda/index.js', 'assets/variant/viewer-request/index.js'];
+const shippedBundles = [
+  'assets/handler/mirror.lambda/index.js', 'assets/variant/viewer-request/index.js',
+  'assets/jobs/runtime/item.lambda/index.js', 'assets/jobs/runtime/run.lambda/index.js',
+];
 const requireBundles = `node -e "${[
   `const missing = ${JSON.stringify(shippedBundles).replace(/"/g, "'")}.filter((f) => !require('fs').existsSync(f));`,
   "if (missing.length) { console.error('The package would ship without ' + missing.join(' and ') + ': run npx projen bundle (npx projen build does it) first.'); process.exit(1); }",
@@ -181,6 +192,18 @@ const bench = project.addTask('bench', {
 });
 bench.spawn(bundle);
 bench.exec('ts-node --transpile-only bench/main.ts', { receiveArgs: true });
+
+const prewarm = project.addTask('prewarm', {
+  description: 'Run a migration job over the local stack: --keys FILE [--format paths|keys|report] [--mode prewarm|coverage|refresh] [--concurrency N]',
+});
+prewarm.spawn(bundle);
+prewarm.exec('ts-node --transpile-only local/jobs/main.ts', { receiveArgs: true });
+
+const benchJobs = project.addTask('bench:jobs', {
+  description: 'Local prewarm throughput (keys/s, MB/s) at several concurrencies beside a bare fetch-and-put loop; writes its table into bench/results.md',
+});
+benchJobs.spawn(bundle);
+benchJobs.exec('ts-node --transpile-only bench/jobs.ts', { receiveArgs: true });
 
 // Integration tests (docs/integration-tests.md): projen discovers test/<name>.integ.ts and makes integ:<name>:* tasks;
 // they are pointed at test/integ/ tools: a snapshot check with asset hashes blanked and no machine paths, and a runner

@@ -18,6 +18,7 @@ import { measureColdStarts, SHIPPED_BUNDLE_DIR } from './cold-start';
 import { parseBenchFlags, USAGE } from './flags';
 import { BenchObject, measureDirect, measureMiss } from './measure';
 import { renderReport, renderRuns, RunInfo, Sample, Variant } from './report';
+import { withKeptSections } from './results-sections';
 import { MirrorVariant, startStacks } from './stacks';
 import { failureText } from '../local/command-line';
 import { STREAM_BURST_BYTES } from '../local/lambda/function-url';
@@ -141,7 +142,8 @@ async function main(): Promise<void> {
     process.stdout.write(`\nNot writing ${path.relative(ROOT, RESULTS_FILE)} or ${path.relative(ROOT, CHART_FILE)}: some measurements failed (above).\n`);
   } else if (options.write) {
     const command = `npx projen bench${process.argv.slice(2).length > 0 ? ` ${process.argv.slice(2).join(' ')}` : ''}`;
-    fs.writeFileSync(RESULTS_FILE, [
+    // Other benchmarks' sections of the file (npx projen bench:jobs) are kept.
+    fs.writeFileSync(RESULTS_FILE, withKeptSections(RESULTS_FILE, [
       '# Benchmark results',
       '',
       `Written by \`${command}\` on ${info.date}.`,
@@ -152,7 +154,7 @@ async function main(): Promise<void> {
       renderRuns(samples),
       '</details>',
       '',
-    ].join('\n'));
+    ].join('\n')));
     fs.mkdirSync(path.dirname(CHART_FILE), { recursive: true });
     fs.writeFileSync(CHART_FILE, chart);
     process.stdout.write(`\nWrote ${path.relative(ROOT, RESULTS_FILE)} and ${path.relative(ROOT, CHART_FILE)}.\n`);

@@ -9,12 +9,12 @@
  *   npx projen local --example two-origins            # two mirrors: "/legacy/*" on a second sample origin
  *   npx projen local --port 9000 --no-bandwidth-cap
  */
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { MirrorOriginDistribution } from '../src';
 import { bannerLines } from './banner';
+import { DEFAULT_DATA_DIR, s3DataDirectory } from './data-dir';
 import { checkEndpoint } from './endpoint-check';
 import { EXAMPLES, RunningExample } from './examples';
 import { parseLocalRunFlags, USAGE } from './main-flags';
@@ -25,14 +25,7 @@ import { LocalMirror, MirrorRequestRecord, startLocalMirror } from './stack';
 import { synthesizeMirror } from './synth';
 
 const ROOT = path.resolve(__dirname, '..');
-/** Git-ignored: the bucket's data (kept between runs) and the synthesized template, unless --data-dir says otherwise. */
-const DEFAULT_DATA_DIR = path.join(ROOT, '.local');
 const BUNDLE = path.join(ROOT, 'assets', 'handler', 'mirror.lambda', 'index.js');
-/** A readable, unique folder name for an endpoint: `old.example.com_assets-1a2b3c4d`. */
-function endpointFolder(endpoint: string): string {
-  const readable = endpoint.replace(/^[a-z]+:\/\//i, '').replace(/[^a-z0-9.-]+/gi, '_').replace(/^_+|_+$/g, '').slice(0, 60);
-  return `${readable}-${createHash('sha256').update(endpoint).digest('hex').slice(0, 8)}`;
-}
 
 /** Whether `port` can be listened on at 127.0.0.1 right now. */
 function portIsFree(port: number): Promise<boolean> {
@@ -83,7 +76,7 @@ async function main(): Promise<void> {
 
   const port = (await portIsFree(args.port)) ? args.port : 0;
   // One bucket folder per origin: objects mirrored from one must never be served for another.
-  const s3Directory = path.join(dataDir, 's3', example ? `example-${example.name}` : origin ? 'sample' : endpointFolder(endpoint));
+  const s3Directory = example ? path.join(dataDir, 's3', `example-${example.name}`) : s3DataDirectory(dataDir, origin ? undefined : endpoint);
   mirror = await startLocalMirror({ spec, port, s3Directory, function: { bandwidthCap: args.bandwidthCap } });
   if (stopping) return;
   mirror.on('request', (record: MirrorRequestRecord) => {

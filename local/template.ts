@@ -230,7 +230,7 @@ function bucketCorsRules(rules: unknown): BucketCorsRule[] {
 }
 
 /** A stable, valid local bucket/function name for a logical ID. */
-function localName(logicalId: string): string {
+export function localName(logicalId: string): string {
   return `local-${logicalId.toLowerCase().replace(/[^a-z0-9-]/g, '')}`.slice(0, 63);
 }
 

@@ -57,7 +57,8 @@ export function acknowledgeDistributionFindings(
   }
 }
 
-function acknowledge(scope: IConstruct | undefined, id: string, reason: string): void {
+/** Records that finding `id` on `scope` is accepted, for `reason`. */
+export function acknowledge(scope: IConstruct | undefined, id: string, reason: string): void {
   if (scope) Validations.of(scope).acknowledge({ id, reason });
 }
 
@@ -65,7 +66,7 @@ function acknowledge(scope: IConstruct | undefined, id: string, reason: string):
  * A resolved CloudFormation value written the way cdk-nag names it in a finding id: `Fn::Join` joined,
  * `Fn::GetAtt` as `<Logical.Attr>`, `Ref` as `<Name>`, `${x}` as `<x>`.
  */
-function flattenForNag(value: unknown): string {
+export function flattenForNag(value: unknown): string {
   if (typeof value === 'string') return value.replace(/\$\{/g, '<').replace(/\}/g, '>');
   if (value && typeof value === 'object') {
     const node = value as Record<string, unknown>;

@@ -38,5 +38,14 @@ export const DISTRIBUTION_PROP_DEFAULTS = {
   minimumProtocolVersion: cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
 } as const;
 
+/** Defaults of `MirrorJobsProps`. */
+export const JOBS_PROP_DEFAULTS = {
+  maxConcurrency: 10,
+  batchSize: 20,
+  toleratedFailurePercentage: 5,
+  reportsPrefix: 'mirror-jobs/',
+  reportsExpiration: Duration.days(90),
+} as const;
+
 /** Every prop default, by prop name (the interfaces share no prop name with a different default). */
 export const PROP_DEFAULTS = { ...ORIGIN_PROP_DEFAULTS, ...DISTRIBUTION_PROP_DEFAULTS } as const;

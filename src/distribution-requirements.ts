@@ -111,3 +111,18 @@ interface Behaviour {
   readonly targetOriginId: string;
   readonly functionAssociations?: ReadonlyArray<{ readonly eventType: string; readonly functionArn: unknown }>;
 }
+
+/**
+ * Where the mirror of `binding` is served in its distribution: the distribution's path patterns in CloudFront's
+ * order, each with whether its behaviour serves this mirror, and whether the default behaviour does (read at synth,
+ * from the resolved configuration; the jobs filter a shared bucket's listing with it).
+ */
+export function bindingRoutes(binding: MirrorBinding): { patterns: Array<{ pattern: string; mine: boolean }>; defaultMine: boolean } {
+  const cfn = binding.distribution.node.defaultChild as cloudfront.CfnDistribution;
+  const config = Stack.of(cfn).resolve(cfn.distributionConfig) as DistributionConfig;
+  const groupId = (config.originGroups?.items ?? []).find((group) => group.members?.items?.[0]?.originId === binding.primaryOriginId)?.id;
+  return {
+    patterns: (config.cacheBehaviors ?? []).map((b) => ({ pattern: b.pathPattern, mine: groupId !== undefined && b.targetOriginId === groupId })),
+    defaultMine: groupId !== undefined && config.defaultCacheBehavior?.targetOriginId === groupId,
+  };
+}

@@ -9,14 +9,20 @@ import { Duration, Size } from 'aws-cdk-lib';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as ts from 'typescript';
-import { CORS_PROP_DEFAULTS, DISTRIBUTION_PROP_DEFAULTS, ORIGIN_PROP_DEFAULTS } from '../src/defaults';
+import { CORS_PROP_DEFAULTS, DISTRIBUTION_PROP_DEFAULTS, JOBS_PROP_DEFAULTS, ORIGIN_PROP_DEFAULTS } from '../src/defaults';
 
-const PROPS_FILE = path.join(__dirname, '..', 'src', 'props.ts');
+const PROPS_FILES = [path.join(__dirname, '..', 'src', 'props.ts'), path.join(__dirname, '..', 'src', 'jobs', 'props.ts')];
 
 /** `@default` texts by interface, then prop. */
 function documentedDefaults(): Record<string, Record<string, string | undefined>> {
-  const source = ts.createSourceFile(PROPS_FILE, fs.readFileSync(PROPS_FILE, 'utf8'), ts.ScriptTarget.Latest, true);
   const found: Record<string, Record<string, string | undefined>> = {};
+  for (const file of PROPS_FILES) readDefaults(file, found);
+  return found;
+}
+
+/** Adds the `@default` texts of `file`'s interfaces to `found`. */
+function readDefaults(file: string, found: Record<string, Record<string, string | undefined>>): void {
+  const source = ts.createSourceFile(file, fs.readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
   source.forEachChild((node) => {
     if (!ts.isInterfaceDeclaration(node)) return;
     const props: Record<string, string | undefined> = {};
@@ -27,7 +33,6 @@ function documentedDefaults(): Record<string, Record<string, string | undefined>
     }
     found[node.name.text] = props;
   });
-  return found;
 }
 
 /** The value a `@default` names, or undefined when it is prose ("- none …"). The text after " - " explains it. */
@@ -51,6 +56,7 @@ const CASES: Array<[string, Record<string, unknown>, string[]]> = [
   ['MirrorOriginCors', CORS_PROP_DEFAULTS, []],
   // The distribution's interface also lists the props it inherits; only its own are checked against its defaults.
   ['MirrorOriginDistributionProps', DISTRIBUTION_PROP_DEFAULTS, []],
+  ['MirrorJobsProps', JOBS_PROP_DEFAULTS, []],
 ];
 
 describe.each(CASES)('%s', (name, defaults) => {
@@ -58,7 +64,7 @@ describe.each(CASES)('%s', (name, defaults) => {
 
   test('every optional prop has a @default', () => {
     expect(Object.entries(docs).filter(([, text]) => text === undefined).map(([prop]) => prop)).toEqual(
-      name === 'MirrorOriginCors' ? ['allowedOrigins'] : name === 'MirrorOriginProps' ? ['endpoint'] : []);
+      ({ MirrorOriginCors: ['allowedOrigins'], MirrorOriginProps: ['endpoint'], MirrorJobsProps: ['mirror'] } as Record<string, string[]>)[name] ?? []);
   });
 
   test('each @default that names a value is the value the construct uses, and each default the construct uses is documented', () => {

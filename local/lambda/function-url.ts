@@ -94,7 +94,7 @@ let runtimeClient: Promise<string> | undefined;
  * Bundles the runtime client once per process (esbuild, a few tens of ms) into
  * a file named by its content hash, shared by every process and never stale.
  */
-function bundledRuntimeClient(): Promise<string> {
+export function bundledRuntimeClient(): Promise<string> {
   runtimeClient ??= (async () => {
     const result = await build({
       entryPoints: [path.join(__dirname, 'runtime-client.ts')],

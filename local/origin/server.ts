@@ -11,7 +11,8 @@
  * ```
  *
  * Routes match the raw request target (`req.url`, path and query as sent);
- * anything else gets a 404.
+ * anything else gets a 404. A 200 route with an ETag or Last-Modified answers
+ * a conditional GET that still matches it with 304 and no body (RFC 9110 §13).
  */
 import { once } from 'node:events';
 import * as http from 'node:http';
@@ -122,6 +123,11 @@ async function serve(route: OriginRoute, req: http.IncomingMessage, res: http.Se
   }
   if (fault?.kind === 'hang-before-headers') return;
 
+  if (notModified(route, req)) {
+    res.writeHead(304, validatorHeaders(route));
+    res.end();
+    return;
+  }
   const size = bodySize(route.body);
   const headers: Record<string, string | readonly string[]> = { ...route.headers };
   if (route.chunked) headers['transfer-encoding'] = 'chunked';
@@ -145,6 +151,30 @@ async function serve(route: OriginRoute, req: http.IncomingMessage, res: http.Se
   if (fault?.kind === 'cut') res.socket?.end();
   if (fault) return;
   res.end();
+}
+
+/** The route's ETag and Last-Modified, as a 304 repeats them. */
+function validatorHeaders(route: OriginRoute): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(route.headers ?? {})) {
+    if (/^(etag|last-modified)$/i.test(name)) out[name.toLowerCase()] = String(value);
+  }
+  return out;
+}
+
+/** Whether a GET's validators still match a 200 route: If-None-Match first (weak comparison), else If-Modified-Since. */
+function notModified(route: OriginRoute, req: http.IncomingMessage): boolean {
+  if ((route.status ?? 200) !== 200 || (req.method !== 'GET' && req.method !== 'HEAD')) return false;
+  const { etag, 'last-modified': lastModified } = validatorHeaders(route);
+  const ifNoneMatch = req.headers['if-none-match'];
+  if (ifNoneMatch !== undefined) {
+    const weak = (tag: string) => tag.trim().replace(/^W\//, '');
+    return etag !== undefined && ifNoneMatch.split(',').some((tag) => tag.trim() === '*' || weak(tag) === weak(etag));
+  }
+  const ifModifiedSince = req.headers['if-modified-since'];
+  if (ifModifiedSince === undefined || lastModified === undefined) return false;
+  const since = Date.parse(ifModifiedSince);
+  return !Number.isNaN(since) && Date.parse(lastModified) <= since;
 }
 
 /** Resolves on the next drain or close, leaving no listener behind (one per slow write would pile up). */

@@ -43,6 +43,11 @@ export interface ManifestLocation {
   /** Its key (for `inventory`, the key of `manifest.json`). */
   readonly key: string;
   readonly format: ManifestFormat;
+  /**
+   * For `keys` and `inventory`: the part of each listed key before the mirror's own paths (the endpoint's path as the
+   * old provider lists it, such as `assets/`), removed before the key is decoded; a key without it is `rejected`.
+   */
+  readonly stripPrefix?: string;
 }
 
 /** A line of a `paths`, `keys` or `report` manifest, as the prepare step writes it to JSONL (not decoded yet). */
@@ -51,6 +56,10 @@ export interface LineItem {
   readonly line: number;
   /** The line's text: a path, a raw key, or a report's key, exactly as written. */
   readonly text: string;
+  /** Why the line cannot name a key whatever its text (not UTF-8; a report row without a key column). */
+  readonly invalid?: string;
+  /** A report's row: the outcome it had (a `rejected` row is rejected again, never read as a key). */
+  readonly previous?: string;
 }
 
 /** A row of an S3 Inventory CSV, as Distributed Map's manifest reader gives it (columns named by the manifest's fileSchema). */
@@ -77,6 +86,8 @@ export interface JobBatch {
   readonly BatchInput: {
     readonly mode: JobMode;
     readonly source: ItemSource;
+    /** The manifest's `stripPrefix` ('' for none). */
+    readonly stripPrefix?: string;
   };
   readonly Items: ReadonlyArray<LineItem | InventoryItem | ListingItem>;
 }
@@ -98,14 +109,17 @@ export interface ItemResult {
   readonly error?: string;
 }
 
-/** The item function's answer for a batch (Distributed Map writes it to the result files). */
-export interface JobBatchResult {
-  readonly results: readonly ItemResult[];
-}
+/**
+ * The item function's answer for a batch: one result per item of this mirror (a listed key another mirror serves gets
+ * none). An array, so that the result writer's FLATTEN transformation writes one item result per JSON line.
+ */
+export type JobBatchResult = readonly ItemResult[];
 
 /** How a run ended: the execution's output, also written as `summary.json` next to the result files. */
 export interface JobSummary {
   readonly mode: JobMode;
+  /** The execution's name (the folder of its reports). */
+  readonly run: string;
   /** Items seen, in all. */
   readonly items: number;
   /** Items per outcome. */
@@ -114,11 +128,15 @@ export interface JobSummary {
   readonly bytesFromOrigin: number;
   /** From the execution's start to the summary, in milliseconds. */
   readonly durationMs: number;
-  /** Batches Distributed Map reports as failed (their items are not in `outcomes`). */
+  /** Batches Distributed Map reports as failed: their items are counted as `internal-error` and listed in the CSV. */
   readonly failedBatches: number;
+  /** Why the Map state failed (tolerated failure exceeded, …), when it did; the execution then fails after the summary. */
+  readonly error?: string;
   /** `s3://…` of the summary and of the CSV (`key,outcome,status,bytes`) of every key not present, stored or unchanged. */
   readonly reports: { readonly summary: string; readonly failures: string };
-  /** CloudFront invalidation ids created for the paths refresh changed. */
+  /** Viewer paths refresh changed, to be invalidated in the distribution(s) the mirror is bound to. */
+  readonly changedPaths: number;
+  /** CloudFront invalidation ids created for them (none locally). */
   readonly invalidations?: readonly string[];
 }
 

@@ -1,0 +1,211 @@
+/**
+ * The item function's batches, from the source modules, against s3rver (strict: atomic, `If-None-Match` and
+ * `If-Match` honoured) and a real local origin (304 for a conditional GET that still matches): each mode's outcomes,
+ * the origin requests each makes, what is stored, and a refresh that loses a race to a concurrent write.
+ */
+import { createHash } from 'node:crypto';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { LocalOrigin, startOrigin } from '../../local/origin/server';
+import { LocalS3, startS3 } from '../../local/s3/server';
+import type { MirrorConfig } from '../../src/config';
+import { nodeTransport, OriginTransport } from '../../src/handler/origin';
+import { createS3Client, S3_TIMEOUTS } from '../../src/handler/s3-client';
+import type { ItemSource, JobBatch, JobMode } from '../../src/jobs/protocol';
+import { ItemDependencies, JobLogLine, processBatch } from '../../src/jobs/runtime/item-batch';
+import { testConfig } from '../support/test-config';
+
+const BUCKET = 'mirror';
+let origin: LocalOrigin;
+let s3: LocalS3;
+let client: S3Client;
+
+beforeAll(async () => {
+  [origin, s3] = await Promise.all([startOrigin(), startS3({ buckets: [BUCKET], strict: true })]);
+  client = createS3Client(S3_TIMEOUTS, {
+    endpoint: s3.endpoint,
+    forcePathStyle: true,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+  });
+});
+
+afterAll(async () => {
+  client.destroy();
+  await Promise.all([origin.close(), s3.stop()]);
+});
+
+function config(overrides: Partial<MirrorConfig> = {}): MirrorConfig {
+  return testConfig({ bucketName: BUCKET, endpoint: `${origin.url}/base`, keyPrefix: 'm/', ...overrides });
+}
+
+/** Runs one batch of `texts` (lines of a `source` manifest) in `mode`; resolves with the results and the log lines. */
+async function run(mode: JobMode, source: ItemSource, texts: readonly string[], deps: Partial<ItemDependencies> = {}, remainingMs?: number) {
+  const lines: JobLogLine[] = [];
+  const batch: JobBatch = {
+    BatchInput: { mode, source, stripPrefix: '' },
+    Items: texts.map((text, i) => (source === 'listing' ? { Key: text } : { line: i + 1, text })),
+  };
+  const everything: ItemDependencies = {
+    config: config(),
+    jobs: { served: [{ patterns: [], defaultMine: true }] },
+    s3: client,
+    logger: (line) => void lines.push(line as JobLogLine),
+    ...deps,
+  };
+  const results = await processBatch(everything, batch, remainingMs === undefined ? {} : { getRemainingTimeInMillis: () => remainingMs });
+  return { results, lines };
+}
+
+function originRequests(path: string): number {
+  return origin.requests.filter((r) => r.url === `/base${path}`).length;
+}
+
+function sha256(data: Buffer | string): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+async function put(key: string, body: string, metadata: Record<string, string> = {}): Promise<void> {
+  await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body, Metadata: metadata }));
+}
+
+describe('prewarm', () => {
+  test('stores what is missing, skips what is there without an origin request, and reports every other answer', async () => {
+    origin.route('/base/p/a.txt', { body: 'alpha', headers: { 'content-type': 'text/plain', 'etag': '"a1"' } });
+    origin.route('/base/p/gone.txt', { status: 404, body: 'no' });
+    origin.route('/base/p/broken.txt', { status: 500, body: 'boom' });
+    const first = await run('prewarm', 'keys', ['p/a.txt', 'p/gone.txt', 'p/broken.txt', 'p/../x', 'p/\u0001bell']);
+    expect(first.results).toEqual([
+      { key: 'm/p/a.txt', outcome: 'stored', status: 200, bytes: 5 },
+      { key: 'm/p/gone.txt', outcome: 'not-found', status: 404, bytes: 0 },
+      { key: 'm/p/broken.txt', outcome: 'origin-error', status: 502, bytes: 0 },
+      { input: 'p/../x', outcome: 'rejected', status: 400, bytes: 0, error: 'the path contains "." or ".." segments' },
+      { input: 'p/\u0001bell', outcome: 'rejected', status: 400, bytes: 0, error: 'the path contains NUL or control characters' },
+    ]);
+    expect((await s3.getObject(BUCKET, 'm/p/a.txt'))?.body.toString()).toBe('alpha');
+    expect(await s3.getObject(BUCKET, 'm/p/gone.txt')).toBeUndefined();
+    expect(first.lines.map((l) => [l.job, l.method, l.outcome])).toEqual([
+      ['prewarm', 'GET', 'stored'], ['prewarm', 'GET', 'not-found'], ['prewarm', 'GET', 'origin-error'], ['prewarm', 'GET', 'rejected'], ['prewarm', 'GET', 'rejected'],
+    ]);
+    expect(origin.requests.filter((r) => r.url.includes('x') && r.url.includes('..'))).toEqual([]);
+
+    const second = await run('prewarm', 'keys', ['p/a.txt']);
+    expect(second.results).toEqual([{ key: 'm/p/a.txt', outcome: 'present', bytes: 0 }]);
+    expect(originRequests('/p/a.txt')).toBe(1);
+  });
+
+  test('a path manifest is decoded as a viewer\'s path; its query string is not part of the key', async () => {
+    origin.route('/base/p/a%20b.txt', { body: 'spaced' });
+    const { results } = await run('prewarm', 'paths', ['/p/a%20b.txt?utm_source=x', '/p/%ZZ', 'p/no-slash']);
+    expect(results.map((r) => [r.key ?? r.input, r.outcome, r.status])).toEqual([
+      ['m/p/a b.txt', 'stored', 200], ['/p/%ZZ', 'rejected', 400], ['p/no-slash', 'rejected', 400],
+    ]);
+    expect(origin.requests.filter((r) => r.url.startsWith('/base/p/a%20b.txt')).map((r) => r.url)).toEqual(['/base/p/a%20b.txt']);
+  });
+
+  test('a batch out of time reports each item it could not run as deadline and asks the origin nothing', async () => {
+    const before = origin.requests.length;
+    const { results } = await run('prewarm', 'keys', ['late/1', 'late/2', 'late/3'], {}, 0);
+    expect(results.map((r) => r.outcome)).toEqual(['deadline', 'deadline', 'deadline']);
+    expect(results.slice(1).map((r) => r.error)).toEqual(['not started: the batch ran out of time', 'not started: the batch ran out of time']);
+    expect(origin.requests.length).toBe(before);
+  });
+
+  test('a batch that is not one is refused as a whole', async () => {
+    await expect(processBatch({ config: config(), jobs: { served: [] }, s3: client }, { BatchInput: { mode: 'nap' }, Items: [] } as never))
+      .rejects.toThrow(/not a job batch/);
+  });
+});
+
+describe('coverage', () => {
+  test('present or missing, without a single origin request', async () => {
+    await put('m/c/there.txt', 'x');
+    const before = origin.requests.length;
+    const { results, lines } = await run('coverage', 'keys', ['c/there.txt', 'c/absent.txt', 'c/./bad']);
+    expect(results.map((r) => [r.key ?? r.input, r.outcome, r.status])).toEqual([
+      ['m/c/there.txt', 'present', undefined], ['m/c/absent.txt', 'missing', undefined], ['c/./bad', 'rejected', 400],
+    ]);
+    expect(lines.every((l) => l.method === 'HEAD')).toBe(true);
+    expect(origin.requests.length).toBe(before);
+  });
+});
+
+describe('refresh', () => {
+  test('with validators: 304 unchanged with 0 body bytes, new bytes updated with their paths, 404 gone and kept, not stored missing', async () => {
+    for (const name of ['same', 'changed', 'removed']) {
+      origin.route(`/base/r/${name}.txt`, { body: `old ${name}`, headers: { 'etag': `"${name}-1"`, 'last-modified': 'Tue, 15 Nov 1994 12:45:26 GMT' } });
+    }
+    await run('prewarm', 'keys', ['r/same.txt', 'r/changed.txt', 'r/removed.txt']);
+    origin.route('/base/r/changed.txt', { body: 'new bytes!', headers: { etag: '"changed-2"' } });
+    origin.route('/base/r/removed.txt', { status: 410 });
+    const { results } = await run('refresh', 'keys', ['r/same.txt', 'r/changed.txt', 'r/removed.txt', 'r/never.txt']);
+    expect(results).toEqual([
+      { key: 'm/r/same.txt', outcome: 'unchanged', status: 304, bytes: 0 },
+      { key: 'm/r/changed.txt', outcome: 'updated', status: 200, bytes: 10, invalidate: ['/r/changed.txt'] },
+      { key: 'm/r/removed.txt', outcome: 'gone', status: 410, bytes: 0 },
+      { key: 'm/r/never.txt', outcome: 'missing', bytes: 0 },
+    ]);
+    const conditional = origin.requests.filter((r) => r.url === '/base/r/same.txt').pop()!;
+    expect(conditional.headers).toMatchObject({ 'if-none-match': '"same-1"', 'if-modified-since': 'Tue, 15 Nov 1994 12:45:26 GMT' });
+    const changed = await s3.getObject(BUCKET, 'm/r/changed.txt');
+    expect([changed?.body.toString(), changed?.metadata['origin-etag']]).toEqual(['new bytes!', '"changed-2"']);
+    expect((await s3.getObject(BUCKET, 'm/r/removed.txt'))?.body.toString()).toBe('old removed');
+    expect(originRequests('/r/never.txt')).toBe(0);
+  });
+
+  test('without validators: the same bytes are unchanged and nothing is written; other bytes replace the copy', async () => {
+    await put('m/n/same.bin', 'identical');
+    await put('m/n/diff.bin', 'before');
+    origin.route('/base/n/same.bin', { body: 'identical' });
+    origin.route('/base/n/diff.bin', { body: 'after!' });
+    const puts = () => s3.requests.filter((r) => r.method === 'PUT' && r.key.startsWith('m/n/')).length;
+    const putsBefore = puts();
+    const { results } = await run('refresh', 'keys', ['n/same.bin', 'n/diff.bin']);
+    expect(results).toEqual([
+      { key: 'm/n/same.bin', outcome: 'unchanged', status: 200, bytes: 9 },
+      { key: 'm/n/diff.bin', outcome: 'updated', status: 200, bytes: 6, invalidate: ['/n/diff.bin'] },
+    ]);
+    expect(puts() - putsBefore).toBe(1);
+    expect((await s3.getObject(BUCKET, 'm/n/diff.bin'))?.body.toString()).toBe('after!');
+  });
+
+  test('a refresh that races a concurrent write loses cleanly: conflict, the concurrent bytes kept', async () => {
+    origin.route('/base/race/x.txt', { body: 'v1', headers: { etag: '"x1"' } });
+    await run('prewarm', 'keys', ['race/x.txt']);
+    origin.route('/base/race/x.txt', { body: 'v2 from the origin', headers: { etag: '"x2"' } });
+    // Another writer replaces the object after the job read its version, while the origin is being asked.
+    const racing: OriginTransport = async (url, headers, timeoutMs, signal) => {
+      await put('m/race/x.txt', 'written meanwhile');
+      return nodeTransport(url, headers, timeoutMs, signal);
+    };
+    const { results } = await run('refresh', 'keys', ['race/x.txt'], { transport: racing });
+    expect(results).toEqual([{ key: 'm/race/x.txt', outcome: 'conflict', status: 200, bytes: 18 }]);
+    expect((await s3.getObject(BUCKET, 'm/race/x.txt'))?.body.toString()).toBe('written meanwhile');
+  });
+
+  test('the bucket\'s own listing: only the keys this mirror serves, under its prefix', async () => {
+    origin.route('/base/mine/k.txt', { body: 'k', headers: { etag: '"k"' } });
+    await run('prewarm', 'keys', ['mine/k.txt']);
+    const served = [{ patterns: [{ pattern: '/legacy/*', mine: false }], defaultMine: true }];
+    const { results } = await run('refresh', 'listing', ['m/mine/k.txt', 'm/legacy/other.txt', 'elsewhere/z.txt'], { jobs: { served } });
+    expect(results).toEqual([{ key: 'm/mine/k.txt', outcome: 'unchanged', status: 304, bytes: 0 }]);
+  });
+
+  test('a variant: its key from the viewer\'s query, the viewer\'s URI and the function\'s rewritten URI invalidated', async () => {
+    const variants = config({ variantQueryStrings: ['x-oss-process'] });
+    origin.route('/base/v/a.jpg?x-oss-process=image/resize,w_10', { body: 'small', headers: { etag: '"s1"' } });
+    const deps = { config: variants };
+    const first = await run('prewarm', 'paths', ['/v/a.jpg?utm=1&x-oss-process=image%2Fresize%2Cw_10'], deps);
+    expect(first.results).toEqual([{ key: 'm/v/a.jpg?x-oss-process=image/resize,w_10', outcome: 'stored', status: 200, bytes: 5 }]);
+    origin.route('/base/v/a.jpg?x-oss-process=image/resize,w_10', { body: 'smaller', headers: { etag: '"s2"' } });
+    const { results } = await run('refresh', 'report', ['m/v/a.jpg?x-oss-process=image/resize,w_10'], deps);
+    expect(results).toEqual([{
+      key: 'm/v/a.jpg?x-oss-process=image/resize,w_10',
+      outcome: 'updated',
+      status: 200,
+      bytes: 7,
+      invalidate: ['/v/a.jpg?x-oss-process=image/resize,w_10', '/v/a.jpg%3Fx-oss-process%3Dimage%2Fresize%2Cw_10'],
+    }]);
+    expect(sha256((await s3.getObject(BUCKET, 'm/v/a.jpg?x-oss-process=image/resize,w_10'))!.body)).toBe(sha256('smaller'));
+  });
+});
