@@ -77,6 +77,7 @@ function load(child: string, dir: string, env: Record<string, string>): Promise<
     forwardHeaders: [],
     originHeaders: {},
     variantQueryStrings: [],
+    mirrorName: 'cold-start',
   });
   return new Promise((resolve, reject) => {
     const proc = fork(child, [dir], {

@@ -52,6 +52,7 @@ const DEFAULT_CONFIG: MirrorConfig = {
   streamThresholdBytes: 6 * 1024 * 1024,
   maxObjectSizeBytes: 5 * 1024 * 1024 * 1024,
   variantQueryStrings: [],
+  mirrorName: 'Stack/Mirror/Default',
 };
 
 describe('the smallest mirror shows every design decision', () => {
@@ -78,6 +79,8 @@ describe('the smallest mirror shows every design decision', () => {
       'AWS::CloudFront::CachePolicy': 1,
       'AWS::CloudFront::OriginAccessControl': 2,
       'AWS::CloudFront::Distribution': 1,
+      // The default alarms (test/metrics/operations.test.ts).
+      'AWS::CloudWatch::Alarm': 2,
     });
   });
 
