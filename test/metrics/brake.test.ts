@@ -123,7 +123,7 @@ describe('a budget with resetAfter, for a handler without reserved concurrency',
   });
 
   test('braked again before the reset ran: the pending reset moves to the new time', async () => {
-    schedulerMock.on(CreateScheduleCommand).rejects(new ConflictException({ message: 'exists', $metadata: {} }));
+    schedulerMock.on(CreateScheduleCommand).rejects(new ConflictException({ message: 'exists', Message: 'exists', $metadata: {} }));
     await brake(ALARM_EVENT, config);
     expect(schedulerMock.commandCalls(UpdateScheduleCommand).map((c) => c.args[0].input.ScheduleExpression)).toEqual(['at(2026-03-04T06:36:07)']);
   });
@@ -136,7 +136,7 @@ describe('a budget with resetAfter, for a handler without reserved concurrency',
   });
 
   test('a reset with no schedule pending (a reset by hand, or the schedule deleting itself) still succeeds', async () => {
-    schedulerMock.on(DeleteScheduleCommand).rejects(new ResourceNotFoundException({ message: 'gone', $metadata: {} }));
+    schedulerMock.on(DeleteScheduleCommand).rejects(new ResourceNotFoundException({ message: 'gone', Message: 'gone', $metadata: {} }));
     expect(await brake({ action: 'reset' }, config)).toEqual({ action: 'reset', reservedConcurrency: null });
   });
 

@@ -86,7 +86,7 @@ function expectRecord(expected: Expected): void {
   made.set(expected.outcome, (made.get(expected.outcome) ?? 0) + 1);
   const { record, points } = lastRecord();
   expect(record.outcome).toBe(expected.outcome);
-  for (const dimensions of [{ Mirror: MIRROR }, { Mirror: MIRROR, Outcome: expected.outcome }]) {
+  for (const dimensions of [{ Mirror: MIRROR }, { Mirror: MIRROR, Outcome: expected.outcome }] as Array<Record<string, string>>) {
     expect(sumOf(points, 'Misses', dimensions)).toBe(1);
     expect(sumOf(points, 'BytesFromOrigin', dimensions)).toBe(expected.bytes);
     expect(sumOf(points, 'Streamed', dimensions)).toBe(expected.delivery === 'streamed' ? 1 : 0);

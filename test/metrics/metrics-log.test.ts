@@ -49,7 +49,7 @@ describe.each(OUTCOMES.map((outcome) => [outcome]))('outcome %s', (outcome) => {
 
   test('the metrics CloudWatch extracts: one miss in total and one of this outcome, with the request\'s values', () => {
     const points = datapoints(record);
-    for (const dimensions of [{ Mirror: MIRROR }, { Mirror: MIRROR, Outcome: outcome }]) {
+    for (const dimensions of [{ Mirror: MIRROR }, { Mirror: MIRROR, Outcome: outcome }] as Array<Record<string, string>>) {
       expect(sumOf(points, 'Misses', dimensions)).toBe(1);
       expect(sumOf(points, 'BytesFromOrigin', dimensions)).toBe(1234);
       expect(sumOf(points, 'OriginLatency', dimensions)).toBe(12);
