@@ -16,6 +16,7 @@ import { MirrorOriginDistribution } from '../src';
 import { bannerLines } from './banner';
 import { checkEndpoint } from './endpoint-check';
 import { parseLocalRunFlags, USAGE } from './main-flags';
+import { MetricsSummary } from './metrics-summary';
 import { SAMPLE_FILES, startSampleOrigin } from './origin/sample';
 import type { LocalOrigin } from './origin/server';
 import { formatRequest } from './request-log';
@@ -52,10 +53,12 @@ async function main(): Promise<void> {
   let origin: LocalOrigin | undefined;
   let mirror: LocalMirror | undefined;
   let stopping = false;
+  // What the dashboard would show, from the handler's own EMF records.
+  const summary = new MetricsSummary();
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    process.stdout.write(`\n${signal}: stopping…\n`);
+    process.stdout.write(`\n${summary.line()}\n${signal}: stopping…\n`);
     await mirror?.close();
     await origin?.close();
     process.stdout.write('stopped.\n');
@@ -84,6 +87,8 @@ async function main(): Promise<void> {
   mirror.on('request', (record: MirrorRequestRecord) => {
     process.stdout.write(`${formatRequest(record)}\n`);
     if (args.verbose) for (const line of record.invocation?.logs ?? []) process.stdout.write(`       handler: ${line}\n`);
+    summary.add(record);
+    if (args.summaryEvery > 0 && summary.requests % args.summaryEvery === 0) process.stdout.write(`${summary.line()}\n`);
   });
 
   process.stdout.write(bannerLines({
