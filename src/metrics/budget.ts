@@ -2,10 +2,13 @@
  * The origin budget (`originBudget`): an alarm per limit on the handler's own metrics, whose Lambda action runs the
  * brake function (`./brake`), which sets the handler's reserved concurrency to 0. All AWS-native and off the hit
  * path: hits never reach the handler, and nothing runs until an alarm fires. With `resetAfter`, the brake schedules
- * its own reset in an EventBridge Scheduler group of its own (deleted with the stack).
+ * its own reset in an EventBridge Scheduler group of its own (deleted with the stack); a deploy that updates the
+ * stack resets it too (CloudFormation's own event), so the template's concurrency holds after every deploy.
  */
 import { Duration, RemovalPolicy, Stack, Tokenization } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -63,6 +66,18 @@ export class OriginBudget extends Construct {
     // Invoked only by the alarms, the schedule and people with lambda:InvokeFunction: never on a viewer's path.
     reset?.schedulerRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.brake.functionArn] }));
 
+    // CloudFormation only writes the reserved concurrency when the template's value changes: without this, a deploy
+    // would leave a braked handler braked.
+    new events.Rule(this, 'ResetOnDeploy', {
+      description: 'cdk-mirror-origin: a deploy of this stack turns fetching back on (the origin budget\'s reset)',
+      eventPattern: {
+        source: ['aws.cloudformation'],
+        detailType: ['CloudFormation Stack Status Change'],
+        resources: [Stack.of(this).stackId],
+        detail: { 'status-details': { status: ['UPDATE_COMPLETE'] } },
+      },
+      targets: [new targets.LambdaFunction(this.brake, { event: events.RuleTargetInput.fromObject({ action: 'reset', trigger: 'deploy' }) })],
+    });
     for (const alarm of this.budgetAlarms(context)) {
       // aws-cdk's LambdaAction names its permission the same for every alarm (unless a feature flag says otherwise).
       this.brake.addPermission(`${alarm.node.id}Invoke`, {
@@ -93,7 +108,8 @@ export class OriginBudget extends Construct {
   /** One alarm per limit, each saying what happened and how to turn fetching back on. */
   private budgetAlarms(context: BudgetContext): cloudwatch.Alarm[] {
     const { budget, metrics, mirrorName } = context;
-    const turnOn = 'To turn fetching back on (it restores the reservedConcurrency of the template, or none): aws lambda invoke ' +
+    const turnOn = 'To turn fetching back on (it restores the reservedConcurrency of the template, or none; a deploy that updates ' +
+      'the stack does it too): aws lambda invoke ' +
       `--function-name ${this.brake.functionName} --cli-binary-format raw-in-base64-out --payload '{"action":"reset"}' /dev/stdout` +
       (budget.resetAfter ? `. It also turns back on by itself ${budget.resetAfter.toHumanString()} after the brake.` : '.');
     const what = `cdk-mirror-origin ${mirrorName}: ORIGIN BUDGET EXCEEDED. When this alarm fires, fetching from the origin stops ` +

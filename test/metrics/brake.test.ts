@@ -84,6 +84,13 @@ describe('a budget without an automatic reset, for a handler with reservedConcur
     expect(schedulerMock.calls()).toHaveLength(0);
   });
 
+  test('a deploy of the stack (its EventBridge rule\'s input) resets too, and says so in the log', async () => {
+    const logged: Array<Record<string, unknown>> = [];
+    await handleBrakeEvent({ action: 'reset', trigger: 'deploy' }, { invokedFunctionArn: BRAKE_ARN }, { config, lambda, scheduler, log: (l) => logged.push(l) });
+    expect(lambdaMock.commandCalls(PutFunctionConcurrencyCommand)[0].args[0].input.ReservedConcurrentExecutions).toBe(7);
+    expect(logged).toEqual([{ action: 'reset', reservedConcurrency: 7, handler: config.handlerName, trigger: 'deploy' }]);
+  });
+
   test('other alarm states do nothing', async () => {
     const ok = { ...ALARM_EVENT, alarmData: { ...ALARM_EVENT.alarmData, state: { value: 'OK' } } };
     expect(await brake(ok, config)).toEqual({ action: 'ignored', reason: 'alarm state OK' });
@@ -118,7 +125,7 @@ describe('a budget with resetAfter, for a handler without reserved concurrency',
       ScheduleExpressionTimezone: 'UTC',
       FlexibleTimeWindow: { Mode: 'OFF' },
       ActionAfterCompletion: 'DELETE',
-      Target: { Arn: BRAKE_ARN, RoleArn: config.reset!.roleArn, Input: '{"action":"reset"}' },
+      Target: { Arn: BRAKE_ARN, RoleArn: config.reset!.roleArn, Input: '{"action":"reset","trigger":"schedule"}' },
     })]);
   });
 

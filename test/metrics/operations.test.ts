@@ -262,6 +262,19 @@ describe('origin budget', () => {
     });
   });
 
+  test('a deploy that updates the stack resets the brake (CloudFormation only writes the concurrency when its value changes)', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        'source': ['aws.cloudformation'],
+        'detail-type': ['CloudFormation Stack Status Change'],
+        'resources': [{ Ref: 'AWS::StackId' }],
+        'detail': { 'status-details': { status: ['UPDATE_COMPLETE'] } },
+      },
+      Targets: [{ Arn: { 'Fn::GetAtt': [brake[0], 'Arn'] }, Id: Match.anyValue(), Input: '{"action":"reset","trigger":"deploy"}' }],
+    });
+    template.hasResourceProperties('AWS::Lambda::Permission', { Principal: 'events.amazonaws.com', FunctionName: { 'Fn::GetAtt': [brake[0], 'Arn'] } });
+  });
+
   test('without resetAfter, no schedule at all; with alarms: false, the budget\'s alarms remain', () => {
     const { template: plain } = mirrorStack({ alarms: false, originBudget: { requestsPerMinute: 10 } });
     plain.resourceCountIs('AWS::Scheduler::ScheduleGroup', 0);

@@ -2,8 +2,8 @@
  * The origin budget's brake, one action per event: `brake` sets the mirror handler's reserved concurrency to 0 (no
  * more fetches; hits never reach the handler) and, with an automatic reset, schedules it once; `reset` restores
  * exactly what the template says (the configured `reservedConcurrency`, or none) and drops a pending reset.
- * Its triggers: the budget alarm's Lambda action (state ALARM brakes), the one-time schedule, and a person with
- * `{"action":"reset"}` (or `"brake"`).
+ * Its triggers: the budget alarm's Lambda action (state ALARM brakes), the one-time schedule and a deploy of the
+ * stack (both reset), and a person with `{"action":"reset"}` (or `"brake"`).
  */
 import { DeleteFunctionConcurrencyCommand, LambdaClient, PutFunctionConcurrencyCommand } from '@aws-sdk/client-lambda';
 import {
@@ -72,7 +72,8 @@ function actionOf(event: unknown): { action: 'brake' | 'reset' | 'ignored'; trig
     const trigger = `alarm ${e.alarmData?.alarmName ?? e.alarmArn ?? '(unnamed)'}`;
     return state === 'ALARM' ? { action: 'brake', trigger } : { action: 'ignored', trigger, reason: `alarm state ${state ?? 'unknown'}` };
   }
-  if (e.action === 'brake' || e.action === 'reset') return { action: e.action, trigger: 'request' };
+  const trigger = typeof (e as { trigger?: unknown }).trigger === 'string' ? (e as { trigger: string }).trigger : 'request';
+  if (e.action === 'brake' || e.action === 'reset') return { action: e.action, trigger };
   throw new Error(`Expected a CloudWatch alarm action or {"action":"brake"} or {"action":"reset"}, got ${JSON.stringify(event)}`);
 }
 
@@ -91,7 +92,7 @@ async function brake(context: BrakeContext, deps: BrakeDependencies): Promise<Br
     ScheduleExpressionTimezone: 'UTC',
     FlexibleTimeWindow: { Mode: 'OFF' },
     ActionAfterCompletion: 'DELETE',
-    Target: { Arn: unqualified(context.invokedFunctionArn), RoleArn: config.reset.roleArn, Input: JSON.stringify({ action: 'reset' }) },
+    Target: { Arn: unqualified(context.invokedFunctionArn), RoleArn: config.reset.roleArn, Input: JSON.stringify({ action: 'reset', trigger: 'schedule' }) },
   };
   try {
     await deps.scheduler.send(new CreateScheduleCommand(schedule));
