@@ -169,7 +169,9 @@ async function main(): Promise<void> {
 /** `--metrics-only`: measures what the metrics cost and rewrites only that section of the results. */
 async function metricsOnly(coldStarts: number, write: boolean): Promise<void> {
   process.stderr.write(`metrics cost: ${coldStarts} fresh processes per option, ${WARM_CALLS} log lines per logger …\n`);
-  const section = renderMetricsCost(await measureMetricsCost(Math.max(coldStarts, 1), WARM_CALLS));
+  const command = `npx projen bench ${process.argv.slice(2).join(' ')}`;
+  const note = `This section written by \`${command}\` on ${new Date().toISOString()} (${os.cpus().length} CPUs, Node.js ${process.version}).`;
+  const section = renderMetricsCost(await measureMetricsCost(Math.max(coldStarts, 1), WARM_CALLS), note);
   process.stdout.write(`\n${section}`);
   if (!write) return;
   fs.writeFileSync(RESULTS_FILE, replaceMetricsSection(fs.readFileSync(RESULTS_FILE, 'utf8'), section));

@@ -9,7 +9,7 @@ export const METRICS_SECTION_START = '<!-- metrics-cost -->';
 export const METRICS_SECTION_END = '<!-- /metrics-cost -->';
 
 /** The section, markers included. */
-export function renderMetricsCost(options: readonly MetricsOption[]): string {
+export function renderMetricsCost(options: readonly MetricsOption[], writtenBy?: string): string {
   const [none, emf] = options;
   const us = (values: readonly number[]) => median(values)!;
   const coldDelta = median(emf.loadMs)! - median(none.loadMs)!;
@@ -23,6 +23,7 @@ export function renderMetricsCost(options: readonly MetricsOption[]): string {
   return [
     METRICS_SECTION_START,
     '',
+    ...(writtenBy ? [writtenBy, ''] : []),
     'Metrics cost: the shipped handler (each log line also an EMF record, serialized by @aws-lambda-powertools/metrics) against ' +
       'the same handler built with the plain JSON log line and no EMF library. Cold start: each bundle loaded in fresh processes ' +
       `started as Lambda starts them, alternating (median of ${none.loadMs.length}). Warm: one log line written to /dev/null, every ` +
