@@ -62,6 +62,13 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-sdk/client-s3@^3',
     // The jobs' run function creates the invalidations of what refresh changed (bundled, as the handler's S3 client).
     '@aws-sdk/client-cloudfront@^3',
+    // The origin budget's brake (src/metrics/brake/): reserved concurrency, and the one-time schedule of its reset.
+    '@aws-sdk/client-lambda@^3',
+    '@aws-sdk/client-scheduler@^3',
+    // The handler's metrics in CloudWatch Embedded Metric Format (bundled; its cost is in bench/results.md).
+    '@aws-lambda-powertools/metrics@^2',
+    // Tests validate the handler's EMF records against a JSON schema of the EMF specification.
+    'ajv@^8',
     '@types/aws-lambda@^8',
     // Assertions of the integration tests (test/*.integ.ts). 2.245.0-alpha.0 is the newest alpha on npm; its peer
     // range (aws-cdk-lib ^2.245.0) takes 2.276, so it is pinned exactly until a matching alpha appears.
@@ -98,9 +105,12 @@ const project = new awscdk.AwsCdkConstructLibrary({
 
 // Development-only folders stay out of the npm package, and so does the handler's jsii output: it ships bundled
 // in assets/, and lib/handler would need the AWS SDK at run time (only the generated function class is used).
+// The same for the jobs' functions and the origin budget's brake: their generated function classes (and the brake's
+// configuration the construct writes) ship.
 for (const path of [
   '/example/', '/.ci/', '/cdk.out/', '/local/', '/.local/', '/bench/', '/docs/',
   '/lib/handler/*', '!/lib/handler/mirror-function.*', '/lib/jobs/runtime/*', '!/lib/jobs/runtime/*-function.*',
+  '/lib/metrics/brake/*', '!/lib/metrics/brake/brake-function.*', '!/lib/metrics/brake/environment.*',
 ]) {
   project.addPackageIgnore(path);
 }
@@ -108,6 +118,7 @@ for (const path of [
 // The handler's imports are bundled into its asset, so devDependencies are right there.
 project.eslint?.allowDevDeps('src/handler/**');
 project.eslint?.allowDevDeps('src/jobs/runtime/**');
+project.eslint?.allowDevDeps('src/metrics/brake/**');
 
 // Imports point one way: the library stands alone, tests use the stand-ins in local/, nothing uses the tests.
 project.eslint?.addRules({
@@ -163,7 +174,7 @@ project.tasks.addEnvironment('JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION', '2
 // `compile` does not bundle, so `package` does, and every language's packaging refuses to pack without the bundles:
 // an npm package without assets/ synthesizes nowhere ("Cannot find asset").
 const shippedBundles = [
-  'assets/handler/mirror.lambda/index.js', 'assets/variant/viewer-request/index.js',
+  'assets/handler/mirror.lambda/index.js', 'assets/variant/viewer-request/index.js', 'assets/metrics/brake/brake.lambda/index.js',
   'assets/jobs/runtime/item.lambda/index.js', 'assets/jobs/runtime/run.lambda/index.js',
 ];
 const requireBundles = `node -e "${[

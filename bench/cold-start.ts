@@ -34,8 +34,7 @@ export interface ColdStart {
 export async function measureColdStarts(runs: number): Promise<ColdStart[]> {
   const workdir = fs.mkdtempSync(path.join(os.tmpdir(), 'mirror-cold-start-'));
   try {
-    const child = path.join(workdir, 'child.js');
-    esbuild.buildSync({ entryPoints: [path.join(__dirname, 'cold-start-child.ts')], bundle: true, platform: 'node', target: 'node20', outfile: child, logLevel: 'error' });
+    const child = buildColdStartChild(workdir);
     const runtimeSdkDir = path.join(workdir, 'runtime-sdk');
     // The projen bundle task's options, with the SDK left to the runtime.
     esbuild.buildSync({
@@ -69,7 +68,15 @@ export async function measureColdStarts(runs: number): Promise<ColdStart[]> {
   }
 }
 
-function load(child: string, dir: string, env: Record<string, string>): Promise<ColdStartReport> {
+/** Bundles the cold-start child into `workdir` (so the measured process holds no TypeScript compiler); its path. */
+export function buildColdStartChild(workdir: string): string {
+  const child = path.join(workdir, 'child.js');
+  esbuild.buildSync({ entryPoints: [path.join(__dirname, 'cold-start-child.ts')], bundle: true, platform: 'node', target: 'node20', outfile: child, logLevel: 'error' });
+  return child;
+}
+
+/** Loads the handler bundle in `dir` in a fresh process started as Lambda starts it, with `env` added. */
+export function load(child: string, dir: string, env: Record<string, string>): Promise<ColdStartReport> {
   const config = toEnvironment({
     ...DEFAULTS,
     bucketName: 'cold-start',
@@ -77,6 +84,7 @@ function load(child: string, dir: string, env: Record<string, string>): Promise<
     forwardHeaders: [],
     originHeaders: {},
     variantQueryStrings: [],
+    mirrorName: 'cold-start',
   });
   return new Promise((resolve, reject) => {
     const proc = fork(child, [dir], {

@@ -6,6 +6,7 @@ import { integerFlag, readFlags, UsageError } from '../local/command-line';
 const MiB = 1024 * 1024;
 
 export const USAGE = `Usage: npx projen bench [--runs N] [--sizes MiB,MiB,…] [--cold-starts N] [--no-bandwidth-cap] [--no-write] [--handler-dir DIR]
+       npx projen bench --metrics-only [--cold-starts N] [--no-write]
 
   --runs N             runs per design and size, medians reported (default 5; targets judged from 3)
   --sizes LIST         object sizes in MiB (default 1,16,128,512)
@@ -13,6 +14,7 @@ export const USAGE = `Usage: npx projen bench [--runs N] [--sizes MiB,MiB,…] [
   --no-bandwidth-cap   do not cap streamed responses to ~2 MB/s after 6 MB as Lambda does
   --no-write           print only; leave bench/results.md and docs/benchmark.svg alone
   --handler-dir DIR    run "this handler" from another bundle (e.g. a build of the previous commit) to compare a change
+  --metrics-only       only what the handler's metrics cost (cold start and warm), rewriting that section of bench/results.md
 `;
 
 /** What the benchmark was asked for. */
@@ -25,12 +27,19 @@ export interface BenchFlags {
   readonly bandwidthCap: boolean;
   readonly write: boolean;
   readonly handlerDir?: string;
+  readonly metricsOnly: boolean;
 }
 
 /** Reads the benchmark's flags. */
 export function parseBenchFlags(argv: readonly string[]): BenchFlags {
   const flags = readFlags(argv, {
-    'runs': 'string', 'sizes': 'string', 'cold-starts': 'string', 'no-bandwidth-cap': 'boolean', 'no-write': 'boolean', 'handler-dir': 'string',
+    'runs': 'string',
+    'sizes': 'string',
+    'cold-starts': 'string',
+    'no-bandwidth-cap': 'boolean',
+    'no-write': 'boolean',
+    'handler-dir': 'string',
+    'metrics-only': 'boolean',
   }, USAGE);
   let sizes = [1, 16, 128, 512].map((n) => n * MiB);
   if (flags.sizes !== undefined) {
@@ -50,5 +59,6 @@ export function parseBenchFlags(argv: readonly string[]): BenchFlags {
     bandwidthCap: flags['no-bandwidth-cap'] !== true,
     write: flags['no-write'] !== true,
     handlerDir,
+    metricsOnly: flags['metrics-only'] === true,
   };
 }

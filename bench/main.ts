@@ -17,6 +17,8 @@ import { renderChart } from './chart';
 import { measureColdStarts, SHIPPED_BUNDLE_DIR } from './cold-start';
 import { parseBenchFlags, USAGE } from './flags';
 import { BenchObject, measureDirect, measureMiss } from './measure';
+import { measureMetricsCost } from './metrics-cost';
+import { renderMetricsCost, replaceMetricsSection } from './metrics-report';
 import { renderReport, renderRuns, RunInfo, Sample, Variant } from './report';
 import { withKeptSections } from './results-sections';
 import { MirrorVariant, startStacks } from './stacks';
@@ -35,6 +37,8 @@ const WARM_UP_MAX_BYTES = 1 * MiB;
 const WARM_UP_SEED = 7;
 /** The streamed demo runs only where it costs seconds, not minutes: just past the burst. */
 const STREAMED_DEMO_MAX_BYTES = 16 * MiB;
+/** Log lines timed per logger for the metrics' warm cost. */
+const WARM_CALLS = 20_000;
 const OCTET_STREAM = { 'content-type': 'application/octet-stream' };
 
 /** `items` in an order drawn from `seed` (Fisher-Yates over a small linear congruential generator). */
@@ -62,6 +66,7 @@ async function main(): Promise<void> {
   const options = parseBenchFlags(process.argv.slice(2));
   if (options.help) return void process.stdout.write(USAGE);
   if (!fs.existsSync(path.join(SHIPPED_BUNDLE_DIR, 'index.js'))) throw new Error('the handler is not bundled: run `npx projen bundle` first (npx projen bench does)');
+  if (options.metricsOnly) return metricsOnly(options.coldStarts, options.write);
   const benchStarted = performance.now();
   const withDemo = options.sizes.some((s) => s > STREAM_BURST_BYTES && s <= STREAMED_DEMO_MAX_BYTES);
   const mirrorVariants: MirrorVariant[] = ['this', 'original', 'bare-upload', ...(withDemo ? ['this-streamed' as const] : [])];
@@ -133,7 +138,8 @@ async function main(): Promise<void> {
 
   if (options.coldStarts > 0) log(`cold start: ${options.coldStarts} fresh processes per option …\n`);
   const coldStarts = options.coldStarts > 0 ? await measureColdStarts(options.coldStarts) : [];
-  const report = renderReport(samples, options.sizes, coldStarts, info, performance.now() - benchStarted);
+  const metricsCost = options.coldStarts > 0 ? `\n${renderMetricsCost(await measureMetricsCost(options.coldStarts, WARM_CALLS))}` : '';
+  const report = renderReport(samples, options.sizes, coldStarts, info, performance.now() - benchStarted) + metricsCost;
   process.stdout.write(`\n${report}`);
   // Rendered on every run, so a broken chart fails here (and in CI) even with --no-write.
   const chart = await renderChart(samples, options.sizes, info);
@@ -160,6 +166,18 @@ async function main(): Promise<void> {
     process.stdout.write(`\nWrote ${path.relative(ROOT, RESULTS_FILE)} and ${path.relative(ROOT, CHART_FILE)}.\n`);
   }
   if (failed) process.exitCode = 1;
+}
+
+/** `--metrics-only`: measures what the metrics cost and rewrites only that section of the results. */
+async function metricsOnly(coldStarts: number, write: boolean): Promise<void> {
+  process.stderr.write(`metrics cost: ${coldStarts} fresh processes per option, ${WARM_CALLS} log lines per logger …\n`);
+  const command = `npx projen bench ${process.argv.slice(2).join(' ')}`;
+  const note = `This section written by \`${command}\` on ${new Date().toISOString()} (${os.cpus().length} CPUs, Node.js ${process.version}).`;
+  const section = renderMetricsCost(await measureMetricsCost(Math.max(coldStarts, 1), WARM_CALLS), note);
+  process.stdout.write(`\n${section}`);
+  if (!write) return;
+  fs.writeFileSync(RESULTS_FILE, replaceMetricsSection(fs.readFileSync(RESULTS_FILE, 'utf8'), section));
+  process.stdout.write(`\nWrote the metrics section of ${path.relative(ROOT, RESULTS_FILE)}.\n`);
 }
 
 main().catch((err) => {

@@ -18,6 +18,7 @@ import { DEFAULT_DATA_DIR, s3DataDirectory } from './data-dir';
 import { checkEndpoint } from './endpoint-check';
 import { EXAMPLES, RunningExample } from './examples';
 import { parseLocalRunFlags, USAGE } from './main-flags';
+import { MetricsSummary } from './metrics-summary';
 import { SAMPLE_FILES, startSampleOrigin } from './origin/sample';
 import type { LocalOrigin } from './origin/server';
 import { formatRequest } from './request-log';
@@ -48,10 +49,12 @@ async function main(): Promise<void> {
   let example: RunningExample | undefined;
   let mirror: LocalMirror | undefined;
   let stopping = false;
+  // What the dashboard would show, from the handler's own EMF records.
+  const summary = new MetricsSummary();
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    process.stdout.write(`\n${signal}: stopping…\n`);
+    process.stdout.write(`\n${summary.line()}\n${signal}: stopping…\n`);
     await mirror?.close();
     await origin?.close();
     await example?.close();
@@ -82,6 +85,8 @@ async function main(): Promise<void> {
   mirror.on('request', (record: MirrorRequestRecord) => {
     process.stdout.write(`${formatRequest(record)}\n`);
     if (args.verbose) for (const line of record.invocation?.logs ?? []) process.stdout.write(`       handler: ${line}\n`);
+    summary.add(record);
+    if (args.summaryEvery > 0 && summary.requests % args.summaryEvery === 0) process.stdout.write(`${summary.line()}\n`);
   });
 
   process.stdout.write(bannerLines({

@@ -8,6 +8,7 @@
  *
  * This module is bundled into the handler: it must not import aws-cdk-lib.
  */
+import { mirrorNameProblem } from './metrics/names';
 
 /** Everything the handler needs to know, in the units it works in. */
 export interface MirrorConfig {
@@ -33,6 +34,8 @@ export interface MirrorConfig {
   readonly maxObjectSizeBytes: number;
   /** Query-string parameters that select a variant of an object (empty: the query string is ignored). */
   readonly variantQueryStrings: readonly string[];
+  /** The mirror's name in its metrics (the `Mirror` dimension). */
+  readonly mirrorName: string;
 }
 
 /** The environment variable that carries each field. */
@@ -48,6 +51,7 @@ export const ENVIRONMENT_VARIABLES: { readonly [K in keyof MirrorConfig]: string
   streamThresholdBytes: 'MIRROR_STREAM_THRESHOLD_BYTES',
   maxObjectSizeBytes: 'MIRROR_MAX_OBJECT_SIZE_BYTES',
   variantQueryStrings: 'MIRROR_VARIANT_QUERY_STRINGS',
+  mirrorName: 'MIRROR_NAME',
 };
 
 /** Defaults shared by the construct's `@default` docs and the handler. */
@@ -110,6 +114,7 @@ export function toEnvironment(config: MirrorConfig, stringify: Stringifiers = PL
     [names.streamThresholdBytes]: stringify.number(config.streamThresholdBytes),
     [names.maxObjectSizeBytes]: stringify.number(config.maxObjectSizeBytes),
     [names.variantQueryStrings]: stringify.json(config.variantQueryStrings),
+    [names.mirrorName]: config.mirrorName,
   };
 }
 
@@ -191,6 +196,10 @@ export function fromEnvironment(env: Readonly<Record<string, string | undefined>
     problems.push(`${names.variantQueryStrings} ${error}`);
   }
 
+  const mirrorName = text('mirrorName');
+  const mirrorNameError = env[names.mirrorName] === undefined ? undefined : mirrorNameProblem(mirrorName);
+  if (mirrorNameError) problems.push(`${names.mirrorName} ${mirrorNameError}`);
+
   const config: MirrorConfig = {
     bucketName,
     endpoint,
@@ -203,6 +212,7 @@ export function fromEnvironment(env: Readonly<Record<string, string | undefined>
     streamThresholdBytes: integer('streamThresholdBytes', 0, MAX_STREAMED_RESPONSE_BYTES),
     maxObjectSizeBytes: integer('maxObjectSizeBytes', 1, MAX_S3_OBJECT_BYTES),
     variantQueryStrings,
+    mirrorName,
   };
   if (problems.length > 0) {
     throw new Error(`Invalid cdk-mirror-origin configuration:\n- ${problems.join('\n- ')}`);

@@ -21,6 +21,7 @@ export const ORIGIN_PROP_DEFAULTS = {
   handlerTimeout: Duration.minutes(5),
   logRetention: logs.RetentionDays.ONE_MONTH,
   fallbackStatusCodes: [404] as readonly number[],
+  alarms: true,
 } as const;
 
 /** Defaults of `MirrorOriginCors`. */
@@ -36,6 +37,7 @@ export const DISTRIBUTION_PROP_DEFAULTS = {
   priceClass: cloudfront.PriceClass.PRICE_CLASS_ALL,
   httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
   minimumProtocolVersion: cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
+  dashboard: false,
 } as const;
 
 /** Defaults of `MirrorJobsProps`. */

@@ -1,11 +1,14 @@
 import { RemovalPolicy, Token } from 'aws-cdk-lib';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { acknowledgeDistributionFindings } from './acknowledgements';
 import { DISTRIBUTION_PROP_DEFAULTS } from './defaults';
 import { distributionPropsProblems, logBucketProblem } from './distribution-validation';
+import { MirrorOriginDashboard } from './metrics/dashboard';
+import { mirrorHitRatio } from './metrics/distribution-metrics';
 import { MirrorOrigin } from './mirror-origin';
 import type { MirrorOriginDistributionProps, MirrorOriginProps } from './props';
 import { originPropsProblems, validationError } from './validation';
@@ -27,6 +30,8 @@ export class MirrorOriginDistribution extends Construct {
   public readonly functionUrl: lambda.IFunctionUrl;
   /** The CloudFront distribution viewers use. */
   public readonly distribution: cloudfront.Distribution;
+  /** The dashboard, with `dashboard: true`. */
+  public readonly dashboard?: MirrorOriginDashboard;
 
   private readonly mirrors = new Map<string, MirrorOrigin>();
 
@@ -77,6 +82,43 @@ export class MirrorOriginDistribution extends Construct {
       comment: props.comment ?? defaultComment(props.endpoint),
     });
     acknowledgeDistributionFindings(this, this.distribution, props);
+    if (props.dashboard ?? d.dashboard) {
+      this.dashboard = new MirrorOriginDashboard(this, 'Dashboard', { mirrors: [this.mirror], distribution: this.distribution });
+    }
+  }
+
+  /** Every mirror's alarms: the default mirror's, then those of each `addMirror()` mirror. */
+  public get alarms(): cloudwatch.Alarm[] {
+    return [this.mirror, ...this.mirrors.values()].flatMap((mirror) => mirror.alarms);
+  }
+
+  /**
+   * The share of the distribution's requests served without any mirror's handler, in percent: 100 × (1 − (the
+   * handlers' invocations + throttles) ÷ CloudFront requests). CloudFront's metrics are in us-east-1, so this is for
+   * graphs (CloudWatch refuses alarms across regions). Call it after the last `addMirror()`: it counts the mirrors so far.
+   */
+  public metricMirrorHitRatio(props?: cloudwatch.MathExpressionOptions): cloudwatch.MathExpression {
+    return mirrorHitRatio(this.distribution, [this.mirror, ...this.mirrors.values()].map((mirror) => mirror.handler), props);
+  }
+
+  /** The default mirror's misses, all or of one `outcome` (`MirrorOrigin.metricMisses`). */
+  public metricMisses(outcome?: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.mirror.metricMisses(outcome, props);
+  }
+
+  /** The default mirror's bytes from the origin (`MirrorOrigin.metricBytesFromOrigin`). */
+  public metricBytesFromOrigin(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.mirror.metricBytesFromOrigin(props);
+  }
+
+  /** The default mirror's origin first-byte latency (`MirrorOrigin.metricOriginLatency`). */
+  public metricOriginLatency(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.mirror.metricOriginLatency(props);
+  }
+
+  /** The default mirror's time to store (`MirrorOrigin.metricStoreDuration`). */
+  public metricStoreDuration(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.mirror.metricStoreDuration(props);
   }
 
   /**
@@ -95,6 +137,7 @@ export class MirrorOriginDistribution extends Construct {
     const mirror = new MirrorOrigin(this, mirrorId(this, pathPattern), { ...props, bucket: props.bucket ?? this.bucket });
     this.distribution.addBehavior(pathPattern, mirror.origin, mirror.behaviorOptions);
     this.mirrors.set(pathPattern, mirror);
+    this.dashboard?.addMirror(mirror);
     return mirror;
   }
 

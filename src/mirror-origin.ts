@@ -1,6 +1,7 @@
 import { Annotations, Duration, RemovalPolicy, Stack, Token, Tokenization } from 'aws-cdk-lib';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -12,6 +13,7 @@ import { CORS_PROP_DEFAULTS, ORIGIN_PROP_DEFAULTS } from './defaults';
 import { ERROR_CACHING_STATUS_CODES, MirrorBinding, bindingProblems, findDistribution } from './distribution-requirements';
 import { MirrorFunction } from './handler/mirror-function';
 import { registerInternals } from './internals';
+import { MirrorOperations } from './metrics/operations';
 import type { MirrorOriginProps } from './props';
 import { CORS_REQUEST_HEADERS, originPropsProblems, validationError } from './validation';
 import { viewerRequestFunctionCode } from './variant/function-code';
@@ -46,9 +48,14 @@ export class MirrorOrigin extends Construct {
   public readonly behaviorOptions: cloudfront.AddBehaviorOptions;
   /** The prefix of every key this mirror stores ("" for none). */
   public readonly keyPrefix: string;
+  /** The mirror's name in its metrics (the `Mirror` dimension). */
+  public readonly mirrorName: string;
+  /** The mirror's alarms, to add actions to: its two default ones (unless `alarms: false`), then the origin budget's. */
+  public readonly alarms: cloudwatch.Alarm[];
 
   private readonly variantFunction?: cloudfront.IFunction;
   private readonly bindings: MirrorBinding[] = [];
+  private readonly operations: MirrorOperations;
 
   /**
    * Builds the mirror. A bad prop throws one error naming this construct's path and each bad prop.
@@ -62,6 +69,7 @@ export class MirrorOrigin extends Construct {
     if (problems.length > 0) throw validationError(this.node.path, problems);
 
     this.keyPrefix = props.keyPrefix ?? '';
+    this.mirrorName = props.mirrorName ?? this.node.path;
     const ownsBucket = props.bucket === undefined;
     this.bucket = props.bucket ?? newMirrorBucket(this);
     if (props.cors) this.addBucketCors(props);
@@ -89,6 +97,8 @@ export class MirrorOrigin extends Construct {
       }),
     });
     this.handler = handler;
+    this.operations = new MirrorOperations(this, { props, handler, mirrorName: this.mirrorName });
+    this.alarms = this.operations.alarms;
     this.functionUrl = handler.addFunctionUrl({
       authType: lambda.FunctionUrlAuthType.AWS_IAM,
       invokeMode: lambda.InvokeMode.RESPONSE_STREAM,
@@ -129,6 +139,29 @@ export class MirrorOrigin extends Construct {
 
     for (const [warningId, message] of originWarnings(props)) Annotations.of(this).addWarningV2(warningId, message);
     acknowledgeOriginFindings(this, { ownsBucket, keyPrefix: this.keyPrefix });
+  }
+
+  /**
+   * Requests the handler served (misses in the bucket): all of them, or those of one outcome such as "stored" or
+   * "origin-error" (docs/operations.md lists them). Sum over 5 minutes.
+   */
+  public metricMisses(outcome?: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.operations.metrics.misses(outcome, props);
+  }
+
+  /** Bytes of the bodies received from the origin. Sum over 5 minutes. */
+  public metricBytesFromOrigin(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.operations.metrics.bytesFromOrigin(props);
+  }
+
+  /** Milliseconds until the origin's response headers (its first-byte latency). Median (p50) over 5 minutes. */
+  public metricOriginLatency(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.operations.metrics.originLatency(props);
+  }
+
+  /** Milliseconds from the first write to S3 to its confirmation. Median (p50) over 5 minutes. */
+  public metricStoreDuration(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.operations.metrics.storeDuration(props);
   }
 
   /** Called when a distribution binds `origin`: same stack only, and the distribution's needs checked at synth. */
@@ -183,6 +216,7 @@ export class MirrorOrigin extends Construct {
       streamThresholdBytes: (props.streamThreshold ?? d.streamThreshold).toBytes(),
       maxObjectSizeBytes: (props.maxObjectSize ?? d.maxObjectSize).toBytes(),
       variantQueryStrings: [...(props.variantQueryStrings ?? [])],
+      mirrorName: this.mirrorName,
     };
   }
 

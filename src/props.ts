@@ -176,6 +176,51 @@ export interface MirrorOriginProps {
    * @default - no Origin Shield
    */
   readonly originShieldRegion?: string;
+
+  /**
+   * The mirror's name in its CloudWatch metrics (the value of their `Mirror` dimension): 1 to 255 printable ASCII
+   * characters, unique in the stack. Set it to keep the metrics, and the alarms and graphs on them, when the construct
+   * moves in the tree.
+   * @default - the construct's path, such as "MyStack/Mirror/Default"
+   */
+  readonly mirrorName?: string;
+
+  /**
+   * Whether the mirror makes its two alarms: origin errors above a rate, and the handler's errors or throttles
+   * (`originBudget` makes its own either way). They have no actions: add yours through `alarms`.
+   * @default true
+   */
+  readonly alarms?: boolean;
+
+  /**
+   * A cap on what the handler may fetch from the origin, against a runaway bill (a flood of unique missing paths).
+   * Past it, an alarm sets the handler's reserved concurrency to 0: no more fetches, while objects already in the
+   * bucket are still served. See docs/operations.md for the reset.
+   * @default - no budget
+   */
+  readonly originBudget?: MirrorOriginBudget;
+}
+
+/** What a mirror may fetch from its origin before fetching stops (`originBudget`); give one limit or both. */
+export interface MirrorOriginBudget {
+  /**
+   * Most bytes fetched from the origin in one hour (the sum of the `BytesFromOrigin` metric over an hour).
+   * @default - no limit on bytes
+   */
+  readonly bytesPerHour?: Size;
+
+  /**
+   * Most requests sent to the origin in one minute.
+   * @default - no limit on requests
+   */
+  readonly requestsPerMinute?: number;
+
+  /**
+   * Turn fetching back on by itself this long after the brake stopped it (a one-time EventBridge Scheduler schedule),
+   * from 1 minute to 365 days.
+   * @default - no automatic reset: fetching stays off until it is reset by hand
+   */
+  readonly resetAfter?: Duration;
 }
 
 /** Cross-origin (CORS) access to a mirror, for `GET` and `HEAD` (and the preflight `OPTIONS`). */
@@ -280,4 +325,11 @@ export interface MirrorOriginDistributionProps extends MirrorOriginProps {
    * @default - no restriction
    */
   readonly geoRestriction?: cloudfront.GeoRestriction;
+
+  /**
+   * Whether to make a CloudWatch dashboard of the distribution and its mirrors (`MirrorOriginDashboard`): hit ratio,
+   * misses by outcome, bytes from the origin, latencies, the handlers' concurrency and CloudFront's error rates.
+   * @default false
+   */
+  readonly dashboard?: boolean;
 }

@@ -20,6 +20,7 @@ import {
   variantQueryStringsProblems,
 } from './config';
 import { CORS_PROP_DEFAULTS, ORIGIN_PROP_DEFAULTS } from './defaults';
+import { operationsPropsProblems } from './metrics/validation';
 import type { MirrorOriginCors, MirrorOriginProps } from './props';
 import { MAX_FUNCTION_CODE_BYTES, viewerRequestFunctionCode } from './variant/function-code';
 import { ORIGIN_REQUEST_POLICY_HEADER_QUOTA } from './warnings';
@@ -75,6 +76,7 @@ export function originPropsProblems(props: MirrorOriginProps): string[] {
   problems.push(...fallbackStatusCodesProblems(props.fallbackStatusCodes));
   problems.push(...corsProblems(props));
   add('originShieldRegion', originShieldRegionProblem(props.originShieldRegion));
+  problems.push(...operationsPropsProblems(props));
   return problems;
 }
 

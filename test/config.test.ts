@@ -12,6 +12,7 @@ const CONFIG: MirrorConfig = {
   streamThresholdBytes: 1_048_576,
   maxObjectSizeBytes: 10_485_760,
   variantQueryStrings: ['x-oss-process'],
+  mirrorName: 'Stack/Mirror/Default',
 };
 
 /** The message `fromEnvironment` throws for `env`, or undefined. */

@@ -54,6 +54,7 @@ const documented = documentedDefaults();
 const CASES: Array<[string, Record<string, unknown>, string[]]> = [
   ['MirrorOriginProps', ORIGIN_PROP_DEFAULTS, []],
   ['MirrorOriginCors', CORS_PROP_DEFAULTS, []],
+  ['MirrorOriginBudget', {}, []],
   // The distribution's interface also lists the props it inherits; only its own are checked against its defaults.
   ['MirrorOriginDistributionProps', DISTRIBUTION_PROP_DEFAULTS, []],
   ['MirrorJobsProps', JOBS_PROP_DEFAULTS, []],

@@ -68,6 +68,8 @@ describe('the smallest mirror shows every design decision', () => {
       'AWS::CloudFront::CachePolicy': 1,
       'AWS::CloudFront::OriginAccessControl': 2,
       'AWS::CloudFront::Distribution': 1,
+      // The default alarms (test/metrics/operations.test.ts).
+      'AWS::CloudWatch::Alarm': 2,
     });
   });
 

@@ -1,4 +1,4 @@
-import { App, Stack, Validations } from 'aws-cdk-lib';
+import { App, Duration, Size, Stack, Validations } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
@@ -58,6 +58,11 @@ const CONFIGURATIONS: [string, (stack: Stack) => Partial<MirrorOriginDistributio
     geoRestriction: cloudfront.GeoRestriction.denylist('AQ'),
     enableLogging: true,
     reservedConcurrency: 10,
+  })],
+  ['operations: an origin budget with its automatic reset, and the dashboard', () => ({
+    originBudget: { bytesPerHour: Size.gibibytes(5), requestsPerMinute: 600, resetAfter: Duration.hours(1) },
+    dashboard: true,
+    reservedConcurrency: 50,
   })],
 ];
 

@@ -12,6 +12,7 @@ test('testConfig() is DEFAULTS with a bucket and an endpoint, and the handler re
     forwardHeaders: [],
     originHeaders: {},
     variantQueryStrings: [],
+    mirrorName: 'Stack/Mirror/Default',
   });
   expect(fromEnvironment(toEnvironment(config))).toEqual(config);
 });

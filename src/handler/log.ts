@@ -1,6 +1,8 @@
 /**
  * The handler's log: one JSON line per request on stdout, which Lambda sends
- * to CloudWatch Logs (queryable with Logs Insights).
+ * to CloudWatch Logs (queryable with Logs Insights). The handler's own logger
+ * (`./metrics-log`) makes the same line a CloudWatch Embedded Metric Format
+ * record too.
  */
 import type { RequestResult } from './result';
 
@@ -15,7 +17,15 @@ export interface LogLine extends RequestResult {
 /** Where log lines go. */
 export type Logger = (line: LogLine) => void;
 
-/** Writes `line` as one JSON line on stdout. */
+/**
+ * Writes `text` and a newline straight to stdout: Lambda's `console.log` would put a timestamp, the request id and
+ * a level before it, and CloudWatch extracts metrics only from a line that is JSON from its first character.
+ */
+export function writeLine(text: string): void {
+  process.stdout.write(`${text}\n`);
+}
+
+/** Writes `line` as one JSON line on stdout, without metrics. */
 export const jsonLogger: Logger = (line) => {
-  console.log(JSON.stringify(line));
+  writeLine(JSON.stringify(line));
 };

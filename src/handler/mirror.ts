@@ -12,7 +12,8 @@ import type { MirrorConfig } from '../config';
 import { startDeadline } from './deadline';
 import { errorMessage, toError } from './errors';
 import { FetchEnvironment, fetchAndStore } from './fetch-store';
-import { jsonLogger, Logger, LogLine } from './log';
+import type { Logger, LogLine } from './log';
+import { metricsLogger } from './metrics-log';
 import type { OriginTransport } from './origin';
 import { ALLOWED_METHODS, selfRedirectLocation, ViewerResponse } from './respond';
 import type { RequestResult } from './result';
@@ -27,7 +28,7 @@ export interface MirrorDependencies {
   readonly s3: S3Client;
   /** How origin requests are sent (default: `node:http(s)`). */
   readonly transport?: OriginTransport;
-  /** Where the log line of each request goes (default: one JSON line on stdout). */
+  /** Where the log line of each request goes (default: one JSON line on stdout that is also an EMF record). */
   readonly logger?: Logger;
   /** Milliseconds clock for the log's durations (default: `performance.now`). */
   readonly clock?: () => number;
@@ -47,7 +48,7 @@ export type MirrorHandler = (event: LambdaFunctionURLEvent, responseStream: Writ
 export function createMirrorHandler(deps: MirrorDependencies): MirrorHandler {
   const { config, s3 } = deps;
   const endpoint = new URL(config.endpoint);
-  const logger = deps.logger ?? jsonLogger;
+  const logger = deps.logger ?? metricsLogger({ mirrorName: config.mirrorName });
   const clock = deps.clock ?? (() => performance.now());
 
   return async (event, responseStream, context) => {

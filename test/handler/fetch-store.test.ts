@@ -49,6 +49,7 @@ function config(): MirrorConfig {
     streamThresholdBytes: 1 * MiB,
     maxObjectSizeBytes: 100 * MiB,
     variantQueryStrings: [],
+    mirrorName: 'Stack/Mirror/Default',
   };
 }
 

@@ -38,11 +38,15 @@ export async function invoke(
   return { status: response.statusCode, headers: response.headers, body: Buffer.concat(chunks), bodyError, invocationError };
 }
 
-/** Collects the JSON log lines the handler writes with console.log. */
+/** Collects the JSON log lines the handler writes to stdout (anything else written there goes through). */
 export function captureLogs(): { readonly lines: Array<Record<string, unknown>>; last(): Record<string, unknown> | undefined; restore(): void } {
   const lines: Array<Record<string, unknown>> = [];
-  const spy = jest.spyOn(console, 'log').mockImplementation((text: unknown) => {
-    lines.push(JSON.parse(String(text)));
+  const write = process.stdout.write.bind(process.stdout);
+  const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array, ...rest: any[]) => {
+    const text = String(chunk);
+    if (!text.startsWith('{')) return write(chunk, ...rest);
+    for (const line of text.split('\n')) if (line !== '') lines.push(JSON.parse(line));
+    return true;
   });
   return { lines, last: () => lines[lines.length - 1], restore: () => spy.mockRestore() };
 }

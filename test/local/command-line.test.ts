@@ -51,9 +51,13 @@ describe('readFlags', () => {
 
 describe('npx projen local', () => {
   test('defaults, and every flag', () => {
-    expect(parseLocalRunFlags([])).toEqual({ help: false, endpoint: undefined, port: 8080, bandwidthCap: true, verbose: false, dataDir: undefined });
-    expect(parseLocalRunFlags(['--endpoint', 'https://old.example.com', '--port=9000', '--no-bandwidth-cap', '--verbose', '--data-dir', '/tmp/x']))
-      .toEqual({ help: false, endpoint: 'https://old.example.com', port: 9000, bandwidthCap: false, verbose: true, dataDir: '/tmp/x' });
+    expect(parseLocalRunFlags([])).toEqual({
+      help: false, endpoint: undefined, port: 8080, bandwidthCap: true, verbose: false, dataDir: undefined, summaryEvery: 10,
+    });
+    expect(parseLocalRunFlags(['--endpoint', 'https://old.example.com', '--port=9000', '--no-bandwidth-cap', '--verbose', '--data-dir', '/tmp/x',
+      '--summary-every', '0']))
+      .toEqual({ help: false, endpoint: 'https://old.example.com', port: 9000, bandwidthCap: false, verbose: true, dataDir: '/tmp/x', summaryEvery: 0 });
+    expect(usageError(() => parseLocalRunFlags(['--summary-every', 'often'])).message).toMatch(/^--summary-every must be an integer ≥ 0, got "often"/);
   });
 
   test(`${ENDPOINT_VARIABLE} stands in for --endpoint, which wins over it`, () => {
@@ -100,13 +104,23 @@ describe('npx projen load-test', () => {
 describe('npx projen bench', () => {
   test('defaults, and every flag', () => {
     expect(parseBenchFlags([])).toEqual({
-      help: false, runs: 5, sizes: [1, 16, 128, 512].map((n) => n * MiB), coldStarts: 10, bandwidthCap: true, write: true, handlerDir: undefined,
+      help: false,
+      runs: 5,
+      sizes: [1, 16, 128, 512].map((n) => n * MiB),
+      coldStarts: 10,
+      bandwidthCap: true,
+      write: true,
+      handlerDir: undefined,
+      metricsOnly: false,
     });
+    expect(parseBenchFlags(['--metrics-only']).metricsOnly).toBe(true);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-flags-'));
     try {
       fs.writeFileSync(path.join(dir, 'index.js'), '');
       expect(parseBenchFlags(['--runs', '3', '--sizes=16,1', '--cold-starts', '0', '--no-bandwidth-cap', '--no-write', '--handler-dir', dir]))
-        .toEqual({ help: false, runs: 3, sizes: [MiB, 16 * MiB], coldStarts: 0, bandwidthCap: false, write: false, handlerDir: dir });
+        .toEqual({
+          help: false, runs: 3, sizes: [MiB, 16 * MiB], coldStarts: 0, bandwidthCap: false, write: false, handlerDir: dir, metricsOnly: false,
+        });
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -13,6 +13,7 @@ export function testConfig(overrides: Partial<MirrorConfig> = {}): MirrorConfig 
     forwardHeaders: [],
     originHeaders: {},
     variantQueryStrings: [],
+    mirrorName: 'Stack/Mirror/Default',
     ...overrides,
   };
 }

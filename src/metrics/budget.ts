@@ -1,0 +1,141 @@
+/**
+ * The origin budget (`originBudget`): an alarm per limit on the handler's own metrics, whose Lambda action runs the
+ * brake function (`./brake`), which sets the handler's reserved concurrency to 0. All AWS-native and off the hit
+ * path: hits never reach the handler, and nothing runs until an alarm fires. With `resetAfter`, the brake schedules
+ * its own reset in an EventBridge Scheduler group of its own (deleted with the stack); a deploy that updates the
+ * stack resets it too (CloudFormation's own event), so the template's concurrency holds after every deploy.
+ */
+import { Duration, RemovalPolicy, Stack, Tokenization } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import { Construct } from 'constructs';
+import { BrakeFunction } from './brake/brake-function';
+import { RESET_SCHEDULE_NAME, ResetSchedule, toBrakeEnvironment } from './brake/environment';
+import type { MirrorMetrics } from './mirror-metrics';
+import type { MirrorOriginBudget } from '../props';
+
+/** What the budget is made from. */
+export interface BudgetContext {
+  readonly budget: MirrorOriginBudget;
+  readonly metrics: MirrorMetrics;
+  /** The handler the brake acts on. */
+  readonly handler: lambda.IFunction;
+  /** The reserved concurrency the template gives the handler (a reset restores it). */
+  readonly reservedConcurrency?: number;
+  readonly mirrorName: string;
+  readonly logRetention: logs.RetentionDays;
+}
+
+/** The budget's alarms (one per limit) and the brake they run. */
+export class OriginBudget extends Construct {
+  /** One alarm per limit of the budget. */
+  public readonly alarms: cloudwatch.Alarm[] = [];
+  /** The function that stops fetching, and turns it back on (`{"action":"reset"}`). */
+  public readonly brake: lambda.Function;
+
+  constructor(scope: Construct, id: string, context: BudgetContext) {
+    super(scope, id);
+    const logGroup = new logs.LogGroup(this, 'BrakeLogGroup', { retention: context.logRetention, removalPolicy: RemovalPolicy.DESTROY });
+    const role = new iam.Role(this, 'BrakeRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'cdk-mirror-origin origin budget: sets the mirror handler\'s reserved concurrency, writes its logs',
+    });
+    logGroup.grantWrite(role);
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['lambda:PutFunctionConcurrency', 'lambda:DeleteFunctionConcurrency'],
+      resources: [context.handler.functionArn],
+    }));
+    const reset = context.budget.resetAfter ? this.resetSchedule(role, context.budget.resetAfter) : undefined;
+    this.brake = new BrakeFunction(this, 'Brake', {
+      description: 'cdk-mirror-origin: stops the mirror from fetching when its origin budget is exceeded, and turns it back on',
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: 256,
+      timeout: Duration.seconds(30),
+      role,
+      logGroup,
+      environment: toBrakeEnvironment(
+        { handlerName: context.handler.functionName, reservedConcurrency: context.reservedConcurrency, reset: reset?.schedule },
+        (value) => Tokenization.stringifyNumber(value),
+      ),
+    });
+    // Invoked only by the alarms, the schedule and people with lambda:InvokeFunction: never on a viewer's path.
+    reset?.schedulerRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.brake.functionArn] }));
+
+    // CloudFormation only writes the reserved concurrency when the template's value changes: without this, a deploy
+    // would leave a braked handler braked.
+    new events.Rule(this, 'ResetOnDeploy', {
+      description: 'cdk-mirror-origin: a deploy of this stack turns fetching back on (the origin budget\'s reset)',
+      eventPattern: {
+        source: ['aws.cloudformation'],
+        detailType: ['CloudFormation Stack Status Change'],
+        resources: [Stack.of(this).stackId],
+        detail: { 'status-details': { status: ['UPDATE_COMPLETE'] } },
+      },
+      targets: [new targets.LambdaFunction(this.brake, { event: events.RuleTargetInput.fromObject({ action: 'reset', trigger: 'deploy' }) })],
+    });
+    for (const alarm of this.budgetAlarms(context)) {
+      // aws-cdk's LambdaAction names its permission the same for every alarm (unless a feature flag says otherwise).
+      this.brake.addPermission(`${alarm.node.id}Invoke`, {
+        principal: new iam.ServicePrincipal('lambda.alarms.cloudwatch.amazonaws.com'),
+        sourceAccount: Stack.of(this).account,
+        sourceArn: alarm.alarmArn,
+      });
+      alarm.addAlarmAction({ bind: () => ({ alarmActionArn: this.brake.functionArn }) });
+      this.alarms.push(alarm);
+    }
+  }
+
+  /** The group and role of the reset's one-time schedule, and the brake's right to use them. */
+  private resetSchedule(brakeRole: iam.Role, after: Duration): { schedule: ResetSchedule; schedulerRole: iam.Role } {
+    const group = new scheduler.ScheduleGroup(this, 'ResetSchedules', { removalPolicy: RemovalPolicy.DESTROY });
+    const schedulerRole = new iam.Role(this, 'ResetSchedulerRole', {
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } } }),
+      description: 'cdk-mirror-origin origin budget: lets EventBridge Scheduler run the brake\'s reset',
+    });
+    brakeRole.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['scheduler:CreateSchedule', 'scheduler:UpdateSchedule', 'scheduler:DeleteSchedule'],
+      resources: [Stack.of(this).formatArn({ service: 'scheduler', resource: 'schedule', resourceName: `${group.scheduleGroupName}/${RESET_SCHEDULE_NAME}` })],
+    }));
+    schedulerRole.grantPassRole(brakeRole);
+    return { schedule: { afterSeconds: after.toSeconds(), groupName: group.scheduleGroupName, roleArn: schedulerRole.roleArn }, schedulerRole };
+  }
+
+  /** One alarm per limit, each saying what happened and how to turn fetching back on. */
+  private budgetAlarms(context: BudgetContext): cloudwatch.Alarm[] {
+    const { budget, metrics, mirrorName } = context;
+    const turnOn = 'To turn fetching back on (it restores the reservedConcurrency of the template, or none; a deploy that updates ' +
+      'the stack does it too): aws lambda invoke ' +
+      `--function-name ${this.brake.functionName} --cli-binary-format raw-in-base64-out --payload '{"action":"reset"}' /dev/stdout` +
+      (budget.resetAfter ? `. It also turns back on by itself ${budget.resetAfter.toHumanString()} after the brake.` : '.');
+    const what = `cdk-mirror-origin ${mirrorName}: ORIGIN BUDGET EXCEEDED. When this alarm fires, fetching from the origin stops ` +
+      '(the handler\'s reserved concurrency is set to 0): objects in the bucket are still served, misses get errors from CloudFront. ' +
+      'Find out why first: the handler\'s log lines name every key fetched (a flood of unique missing paths is a crawler or an attack: ' +
+      'a WAF rate rule stops it). ';
+    const alarms: cloudwatch.Alarm[] = [];
+    if (budget.bytesPerHour) {
+      const limit = budget.bytesPerHour.toBytes();
+      alarms.push(metrics.bytesFromOrigin({ period: Duration.hours(1) }).createAlarm(this, 'BytesAlarm', {
+        alarmDescription: `${what}More than ${limit} bytes came from the origin in an hour. ${turnOn}`,
+        threshold: limit,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }));
+    }
+    if (budget.requestsPerMinute !== undefined) {
+      alarms.push(metrics.originRequests({ period: Duration.minutes(1) }).createAlarm(this, 'RequestsAlarm', {
+        alarmDescription: `${what}More than ${budget.requestsPerMinute} requests went to the origin in a minute. ${turnOn}`,
+        threshold: budget.requestsPerMinute,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }));
+    }
+    return alarms;
+  }
+}
