@@ -59,6 +59,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   },
 
   devDeps: [
+    '@aws-sdk/client-dynamodb@^3',
     '@aws-sdk/client-s3@^3',
     '@types/aws-lambda@^8',
     // Assertions of the integration tests (test/*.integ.ts). 2.245.0-alpha.0 is the newest alpha on npm; its peer
@@ -67,6 +68,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'aws-cdk@~2.1148.1',
     'aws-sdk-client-mock@^4',
     'cdk-nag@^3',
+    // The local stand-in for the lease table (DynamoDB) of single-flight.
+    'dynalite@^4',
     's3rver@3.7.1',
     // The benchmark's chart (SVG, rendered headless).
     'vega@^6',
