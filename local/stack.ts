@@ -71,7 +71,7 @@ export async function startLocalMirror(options: LocalMirrorOptions): Promise<Loc
       whenBusy: fn.reservedConcurrency === undefined ? 'queue' : 'throttle',
       ...options.function,
       environment: { ...fn.environment, ...options.function?.environment },
-      // Local only: the SDK talks to s3rver with dummy credentials, checksums only when required (s3rver quirk);
+      // Local only: the SDK talks to the S3 stand-in with dummy credentials (and its production checksum settings);
       // its warning about this machine's Node.js (Lambda runs the template's runtime) is noise here.
       localEnvironment: { ...s3.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     });
