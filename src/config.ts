@@ -33,6 +33,12 @@ export interface MirrorConfig {
   readonly maxObjectSizeBytes: number;
   /** Query-string parameters that select a variant of an object (empty: the query string is ignored). */
   readonly variantQueryStrings: readonly string[];
+  /** The single-flight lease table (DynamoDB); empty: every miss fetches on its own. */
+  readonly leaseTableName: string;
+  /** A lease its holder has not renewed for this long is stale: a waiter takes it over. */
+  readonly leaseStaleMs: number;
+  /** Longest a waiter holds its function before it answers the redirect to itself. */
+  readonly leaseWaitMs: number;
 }
 
 /** The environment variable that carries each field. */
@@ -48,6 +54,9 @@ export const ENVIRONMENT_VARIABLES: { readonly [K in keyof MirrorConfig]: string
   streamThresholdBytes: 'MIRROR_STREAM_THRESHOLD_BYTES',
   maxObjectSizeBytes: 'MIRROR_MAX_OBJECT_SIZE_BYTES',
   variantQueryStrings: 'MIRROR_VARIANT_QUERY_STRINGS',
+  leaseTableName: 'MIRROR_LEASE_TABLE_NAME',
+  leaseStaleMs: 'MIRROR_LEASE_STALE_MS',
+  leaseWaitMs: 'MIRROR_LEASE_WAIT_MS',
 };
 
 /** Defaults shared by the construct's `@default` docs and the handler. */
@@ -58,6 +67,11 @@ export const DEFAULTS = {
   originIdleTimeoutMs: 20_000,
   streamThresholdBytes: 6 * 1024 * 1024,
   maxObjectSizeBytes: 5 * 1024 * 1024 * 1024,
+  leaseTableName: '',
+  // Well under CloudFront's 60 s, and never tied to the handler's timeout: a waiter must see a takeover in time.
+  leaseStaleMs: 15_000,
+  // A waiter answers its redirect well before CloudFront's 60 s, and does not pin the function's concurrency for long.
+  leaseWaitMs: 10_000,
 } as const;
 
 /** Largest object S3 stores (5 TiB). */
@@ -110,6 +124,9 @@ export function toEnvironment(config: MirrorConfig, stringify: Stringifiers = PL
     [names.streamThresholdBytes]: stringify.number(config.streamThresholdBytes),
     [names.maxObjectSizeBytes]: stringify.number(config.maxObjectSizeBytes),
     [names.variantQueryStrings]: stringify.json(config.variantQueryStrings),
+    [names.leaseTableName]: config.leaseTableName,
+    [names.leaseStaleMs]: stringify.number(config.leaseStaleMs),
+    [names.leaseWaitMs]: stringify.number(config.leaseWaitMs),
   };
 }
 
@@ -203,6 +220,9 @@ export function fromEnvironment(env: Readonly<Record<string, string | undefined>
     streamThresholdBytes: integer('streamThresholdBytes', 0, MAX_STREAMED_RESPONSE_BYTES),
     maxObjectSizeBytes: integer('maxObjectSizeBytes', 1, MAX_S3_OBJECT_BYTES),
     variantQueryStrings,
+    leaseTableName: text('leaseTableName', DEFAULTS.leaseTableName),
+    leaseStaleMs: integer('leaseStaleMs', 1, MAX_ORIGIN_TIMEOUT_MS),
+    leaseWaitMs: integer('leaseWaitMs', 0, MAX_ORIGIN_TIMEOUT_MS),
   };
   if (problems.length > 0) {
     throw new Error(`Invalid cdk-mirror-origin configuration:\n- ${problems.join('\n- ')}`);

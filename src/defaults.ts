@@ -21,6 +21,7 @@ export const ORIGIN_PROP_DEFAULTS = {
   handlerTimeout: Duration.minutes(5),
   logRetention: logs.RetentionDays.ONE_MONTH,
   fallbackStatusCodes: [404] as readonly number[],
+  singleFlight: true,
 } as const;
 
 /** Defaults of `MirrorOriginCors`. */

@@ -49,6 +49,9 @@ function config(): MirrorConfig {
     streamThresholdBytes: 1 * MiB,
     maxObjectSizeBytes: 100 * MiB,
     variantQueryStrings: [],
+    leaseTableName: '',
+    leaseStaleMs: 15_000,
+    leaseWaitMs: 10_000,
   };
 }
 
