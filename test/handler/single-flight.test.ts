@@ -132,7 +132,9 @@ test('five concurrent misses of a small object: one origin fetch, the holder str
     Array(4).fill(['waited', String(body.length), true]));
   expect(commits('herd/small.bin')).toEqual([200]);
   expect(logOf('holder')).toMatchObject({ outcome: 'stored', singleFlight: { role: 'holder' } });
-  for (let i = 0; i < 4; i++) expect(logOf(`waiter-${i}`)).toMatchObject({ outcome: 'waited', status: 200, bytes: 0, singleFlight: { role: 'waiter', holderOutcome: 'stored' } });
+  for (let i = 0; i < 4; i++) {
+    expect(logOf(`waiter-${i}`)).toMatchObject({ outcome: 'waited', status: 200, bytes: 0, singleFlight: { role: 'waiter', holderOutcome: 'stored' } });
+  }
 });
 
 test('a large object: stored once, and every request, holder or waiter, gets the redirect to itself', async () => {
