@@ -102,7 +102,9 @@ function commits(key: string): number[] {
  * The holder's request first (it reaches the origin, which holds its answer), then `waiters` more, each on a
  * container of its own; once every waiter found the key held, the origin answers.
  */
-async function herd(path: string, held: { route: OriginRoute; release: () => void }, waiters: number, options: { method?: string; config?: Partial<MirrorConfig> } = {}) {
+async function herd(
+  path: string, held: { route: OriginRoute; release: () => void }, waiters: number, options: { method?: string; config?: Partial<MirrorConfig> } = {},
+) {
   origin.route(`/base${path}`, held.route);
   const holder = invoke(container(options.config).handler, { rawPath: path, method: options.method, requestId: 'holder' });
   await origin.requested(`/base${path}`);
