@@ -1,10 +1,12 @@
 /**
  * The whole mirror on 127.0.0.1, from a synthesized template: S3 (s3rver)
- * with the template's bucket, the function URL running the staged asset with
- * the template's handler and environment, and CloudFront in front of both.
+ * with the template's bucket, DynamoDB (dynalite) with its lease table, the
+ * function URL running the staged asset with the template's handler and
+ * environment, and CloudFront in front of both.
  */
 import { EventEmitter } from 'node:events';
 import { CloudFrontRecord, LocalCloudFront } from './cloudfront';
+import { LocalDynamoDb, startDynamoDb } from './dynamodb/server';
 import { InvocationRecord, LocalFunctionUrl, LocalFunctionUrlOptions } from './lambda/function-url';
 import { joinInOrder } from './request-join';
 import { LocalS3, s3KeyOfPath, startS3 } from './s3/server';
@@ -43,6 +45,8 @@ export interface LocalMirror extends EventEmitter {
   readonly viewerUrl: string;
   readonly spec: MirrorSpec;
   readonly s3: LocalS3;
+  /** The lease table's DynamoDB, when the mirror has single-flight. */
+  readonly dynamodb?: LocalDynamoDb;
   readonly functionUrl: LocalFunctionUrl;
   readonly cloudFront: LocalCloudFront;
   /** Stops everything (containers killed, servers closed). */
@@ -56,7 +60,12 @@ export async function startLocalMirror(options: LocalMirrorOptions): Promise<Loc
   // Strict: atomic, conditional writes, as S3 does (s3rver alone writes in place and ignores If-None-Match).
   const s3 = await startS3({ buckets: [spec.bucketName], directory: options.s3Directory, strict: true });
   let functionUrl: LocalFunctionUrl | undefined;
+  let dynamodb: LocalDynamoDb | undefined;
   try {
+    if (spec.leaseTable) {
+      dynamodb = await startDynamoDb();
+      await dynamodb.createLeaseTable(spec.leaseTable.tableName);
+    }
     functionUrl = await LocalFunctionUrl.start({
       codeDir: fn.assetDir,
       handler: fn.handler,
@@ -73,7 +82,11 @@ export async function startLocalMirror(options: LocalMirrorOptions): Promise<Loc
       environment: { ...fn.environment, ...options.function?.environment },
       // Local only: the SDK talks to the S3 stand-in with dummy credentials (and its production checksum settings);
       // its warning about this machine's Node.js (Lambda runs the template's runtime) is noise here.
-      localEnvironment: { ...s3.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+      localEnvironment: {
+        ...s3.env,
+        ...(dynamodb ? { AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint } : {}),
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      },
     });
     const cloudFront = await LocalCloudFront.start({
       distribution: spec.distribution,
@@ -87,16 +100,19 @@ export async function startLocalMirror(options: LocalMirrorOptions): Promise<Loc
       viewerUrl: cloudFront.url,
       spec,
       s3,
+      dynamodb,
       functionUrl,
       cloudFront,
       close: async () => {
         await cloudFront.close();
         await functionUrl!.close();
+        await dynamodb?.stop();
         await s3.stop();
       },
     }));
   } catch (err) {
     await functionUrl?.close();
+    await dynamodb?.stop();
     await s3.stop();
     throw err;
   }

@@ -98,10 +98,20 @@ export interface FunctionAssociationSpec {
   readonly runtime?: string;
 }
 
+/** The single-flight lease table, when the mirror has one. */
+export interface LeaseTableSpec {
+  /** Logical ID of the `AWS::DynamoDB::Table`. */
+  readonly logicalId: string;
+  /** The table name the local DynamoDB creates (and the handler's environment names). */
+  readonly tableName: string;
+}
+
 /** Everything the local stack reads from the template. */
 export interface MirrorSpec {
   /** The bucket name the local S3 creates (resolved from the S3 origin and the handler's environment). */
   readonly bucketName: string;
+  /** The lease table (none with `singleFlight: false`). */
+  readonly leaseTable?: LeaseTableSpec;
   /** The function behind the function URL. */
   readonly function: FunctionSpec;
   /** The function URL. */
@@ -139,7 +149,15 @@ export function readMirrorSpec(template: CfnTemplate, assemblyDir: string): Mirr
 
   // A bucket of the template gets a stable local name; one imported by name keeps it.
   const bucketNames = new Map(ofType('AWS::S3::Bucket').map(([id, r]) => [id, typeof r.Properties?.BucketName === 'string' ? r.Properties.BucketName : localName(id)]));
+  const tables = ofType('AWS::DynamoDB::Table');
+  if (tables.length > 1) throw new Error(`expected at most one AWS::DynamoDB::Table (the lease table) in the template, found ${tables.length}`);
+  const leaseTable = tables.length === 1 ? { logicalId: tables[0][0], tableName: String(tables[0][1].Properties?.TableName ?? localName(tables[0][0])) } : undefined;
   const resolve: ReferenceResolver = (logicalId, attribute) => {
+    if (logicalId === leaseTable?.logicalId) {
+      if (attribute === undefined) return leaseTable.tableName;
+      if (attribute === 'Arn') return `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${leaseTable.tableName}`;
+      return undefined;
+    }
     const bucket = bucketNames.get(logicalId);
     if (bucket !== undefined) {
       switch (attribute) {
@@ -247,7 +265,7 @@ export function readMirrorSpec(template: CfnTemplate, assemblyDir: string): Mirr
   const envBucket = Object.values(environment).find((value) => value === bucketName);
   if (bucketName === undefined) throw new Error(`${where}: no S3 origin in the default behaviour`);
   if (envBucket === undefined) throw new Error(`the function ${fnLogicalId} is not given the bucket ${bucketName} of the S3 origin in its environment`);
-  return { bucketName, function: functionSpec, functionUrl, distribution };
+  return { bucketName, leaseTable, function: functionSpec, functionUrl, distribution };
 }
 
 /** The logical ID behind `{Ref: X}` or `{Fn::GetAtt: [X, …]}`, if `value` is one. */
