@@ -151,7 +151,9 @@ export function readMirrorSpec(template: CfnTemplate, assemblyDir: string): Mirr
   const bucketNames = new Map(ofType('AWS::S3::Bucket').map(([id, r]) => [id, typeof r.Properties?.BucketName === 'string' ? r.Properties.BucketName : localName(id)]));
   const tables = ofType('AWS::DynamoDB::Table');
   if (tables.length > 1) throw new Error(`expected at most one AWS::DynamoDB::Table (the lease table) in the template, found ${tables.length}`);
-  const leaseTable = tables.length === 1 ? { logicalId: tables[0][0], tableName: String(tables[0][1].Properties?.TableName ?? localName(tables[0][0])) } : undefined;
+  const leaseTable = tables.length === 1
+    ? { logicalId: tables[0][0], tableName: String(tables[0][1].Properties?.TableName ?? localName(tables[0][0])) }
+    : undefined;
   const resolve: ReferenceResolver = (logicalId, attribute) => {
     if (logicalId === leaseTable?.logicalId) {
       if (attribute === undefined) return leaseTable.tableName;
