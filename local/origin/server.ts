@@ -19,6 +19,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
+import { Link, LinkOptions, startLink } from './link';
 import { patternBase, PatternBody, patternChunks } from './pattern';
 
 export { patternBuffer, patternSha256, patternStream } from './pattern';
@@ -79,6 +80,8 @@ export interface RecordedConnection {
 export interface OriginOptions {
   /** Serve https with this key and certificate (see tls.ts). */
   readonly tls?: { readonly key: string; readonly cert: string };
+  /** Put a network link in front (round trip, bandwidth; see link.ts): `url` and `port` are then the link's. */
+  readonly link?: LinkOptions;
 }
 
 /** A running origin. */
@@ -138,7 +141,8 @@ export async function startOrigin(options: OriginOptions = {}): Promise<LocalOri
   };
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
-  const port = (server.address() as AddressInfo).port;
+  const link: Link | undefined = options.link ? await startLink((server.address() as AddressInfo).port, options.link) : undefined;
+  const port = link?.port ?? (server.address() as AddressInfo).port;
 
   return {
     url: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
@@ -156,6 +160,7 @@ export async function startOrigin(options: OriginOptions = {}): Promise<LocalOri
       return new Promise((resolve) => waiters.push({ target, resolve }));
     },
     close: async () => {
+      await link?.close();
       for (const socket of sockets) socket.destroy();
       server.close();
       await once(server, 'close');
