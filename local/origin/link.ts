@@ -46,8 +46,9 @@ export async function startLink(targetPort: number, options: LinkOptions): Promi
     }
     const openedAt = performance.now();
     // The handshake: nothing the client sends reaches the server before one round trip.
-    pipeDelayed(client, upstream, { delayMs: oneWayMs, notBefore: openedAt + options.roundTripMs, window: windowBytes(options) });
-    pipeDelayed(upstream, client, { delayMs: oneWayMs, notBefore: openedAt + options.roundTripMs, window: windowBytes(options), paced: { ...options, uplink } });
+    const direction = { delayMs: oneWayMs, notBefore: openedAt + options.roundTripMs, window: windowBytes(options) };
+    pipeDelayed(client, upstream, direction);
+    pipeDelayed(upstream, client, { ...direction, paced: { ...options, uplink } });
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
