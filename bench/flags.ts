@@ -6,6 +6,7 @@ import { integerFlag, readFlags, UsageError } from '../local/command-line';
 const MiB = 1024 * 1024;
 
 export const USAGE = `Usage: npx projen bench [--runs N] [--sizes MiB,MiB,…] [--cold-starts N] [--no-bandwidth-cap] [--no-write] [--handler-dir DIR]
+                        [--rtt MS] [--bandwidth MB/s] [--herd N] [--no-realistic]
 
   --runs N             runs per design and size, medians reported (default 5; targets judged from 3)
   --sizes LIST         object sizes in MiB (default 1,16,128,512)
@@ -13,6 +14,10 @@ export const USAGE = `Usage: npx projen bench [--runs N] [--sizes MiB,MiB,…] [
   --no-bandwidth-cap   do not cap streamed responses to ~2 MB/s after 6 MB as Lambda does
   --no-write           print only; leave bench/results.md and docs/benchmark.svg alone
   --handler-dir DIR    run "this handler" from another bundle (e.g. a build of the previous commit) to compare a change
+  --rtt MS             the realistic origin's round trip (default 40)
+  --bandwidth MB/s     the realistic origin's sending rate, shared by its connections (default 50)
+  --herd N             viewers missing one object at once against the realistic origin (default 8)
+  --no-realistic       skip the realistic origin (TLS, round trip, bandwidth): herd and warm first-byte rows
 `;
 
 /** What the benchmark was asked for. */
@@ -25,12 +30,23 @@ export interface BenchFlags {
   readonly bandwidthCap: boolean;
   readonly write: boolean;
   readonly handlerDir?: string;
+  /** The realistic origin's shape, or undefined to skip it. */
+  readonly realistic?: { readonly roundTripMs: number; readonly bytesPerSecond: number; readonly herd: number };
 }
 
 /** Reads the benchmark's flags. */
 export function parseBenchFlags(argv: readonly string[]): BenchFlags {
   const flags = readFlags(argv, {
-    'runs': 'string', 'sizes': 'string', 'cold-starts': 'string', 'no-bandwidth-cap': 'boolean', 'no-write': 'boolean', 'handler-dir': 'string',
+    'runs': 'string',
+    'sizes': 'string',
+    'cold-starts': 'string',
+    'no-bandwidth-cap': 'boolean',
+    'no-write': 'boolean',
+    'handler-dir': 'string',
+    'rtt': 'string',
+    'bandwidth': 'string',
+    'herd': 'string',
+    'no-realistic': 'boolean',
   }, USAGE);
   let sizes = [1, 16, 128, 512].map((n) => n * MiB);
   if (flags.sizes !== undefined) {
@@ -50,5 +66,10 @@ export function parseBenchFlags(argv: readonly string[]): BenchFlags {
     bandwidthCap: flags['no-bandwidth-cap'] !== true,
     write: flags['no-write'] !== true,
     handlerDir,
+    realistic: flags['no-realistic'] === true ? undefined : {
+      roundTripMs: flags.rtt === undefined ? 40 : integerFlag('--rtt', flags.rtt, 0),
+      bytesPerSecond: (flags.bandwidth === undefined ? 50 : integerFlag('--bandwidth', flags.bandwidth, 1)) * 1e6,
+      herd: flags.herd === undefined ? 8 : integerFlag('--herd', flags.herd, 2),
+    },
   };
 }

@@ -17,6 +17,8 @@ import { renderChart } from './chart';
 import { measureColdStarts, SHIPPED_BUNDLE_DIR } from './cold-start';
 import { parseBenchFlags, USAGE } from './flags';
 import { BenchObject, measureDirect, measureMiss } from './measure';
+import { measureRealistic, RealisticResults } from './realistic';
+import { renderRealistic } from './realistic-report';
 import { renderReport, renderRuns, RunInfo, Sample, Variant } from './report';
 import { MirrorVariant, startStacks } from './stacks';
 import { failureText } from '../local/command-line';
@@ -130,13 +132,17 @@ async function main(): Promise<void> {
     await origin.close();
   }
 
+  let realistic: RealisticResults | undefined;
+  if (options.realistic) realistic = await measureRealistic({ ...options.realistic, runs: options.runs, log });
   if (options.coldStarts > 0) log(`cold start: ${options.coldStarts} fresh processes per option …\n`);
   const coldStarts = options.coldStarts > 0 ? await measureColdStarts(options.coldStarts) : [];
-  const report = renderReport(samples, options.sizes, coldStarts, info, performance.now() - benchStarted);
+  const report = renderReport(samples, options.sizes, coldStarts, info, performance.now() - benchStarted)
+    + (realistic ? `\n${renderRealistic(realistic)}` : '');
   process.stdout.write(`\n${report}`);
   // Rendered on every run, so a broken chart fails here (and in CI) even with --no-write.
   const chart = await renderChart(samples, options.sizes, info);
-  const failed = samples.some((s) => s.measurement.problems.length > 0);
+  const failed = samples.some((s) => s.measurement.problems.length > 0)
+    || (realistic !== undefined && [...realistic.herds, ...realistic.firstBytes].some((row) => row.problems.length > 0));
   if (options.write && failed) {
     process.stdout.write(`\nNot writing ${path.relative(ROOT, RESULTS_FILE)} or ${path.relative(ROOT, CHART_FILE)}: some measurements failed (above).\n`);
   } else if (options.write) {

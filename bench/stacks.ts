@@ -49,7 +49,7 @@ export interface StartStacksOptions {
 }
 
 /** Bundles a bench handler as projen bundles the library's (esbuild, node24, CommonJS), into `outdir/index.js`. */
-function bundle(entry: string, outdir: string): void {
+export function bundle(entry: string, outdir: string): void {
   esbuild.buildSync({
     entryPoints: [path.join(__dirname, entry)],
     bundle: true,
