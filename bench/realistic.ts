@@ -138,9 +138,8 @@ async function measureHerd(
     else if (result.value.status !== 200 || result.value.sha256 !== expected) problems.push(`a viewer got ${result.value.status}, ${result.value.bytes} bytes that differ`);
   }
   const fetches = origin.requests.filter((r) => r.url === objectPath);
-  return {
-    size, singleFlight, viewers, originRequests: fetches.length, originBytes: fetches.reduce((sum, r) => sum + r.bodyBytes, 0), lastViewerMs, problems,
-  };
+  const originBytes = fetches.reduce((sum, r) => sum + r.bodyBytes, 0);
+  return { size, singleFlight, viewers, originRequests: fetches.length, originBytes, lastViewerMs, problems };
 }
 
 /** A container warmed by a few misses, then the measured one: its first byte, and the origin connections it opened. */
