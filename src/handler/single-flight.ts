@@ -52,6 +52,9 @@ export async function singleFlight(env: FetchEnvironment, options: SingleFlightO
   let polls = 0;
   let lease: Lease | undefined;
   try {
+    // The usual miss is the first: one conditional write takes the lease, and only a request that finds it taken reads.
+    const first = (options.holderId ?? randomUUID)();
+    if (await options.leases.take(req.key, first, now())) return await hold(env, options, req, first, 'holder');
     lease = await options.leases.read(req.key);
     for (;;) {
       const step = nextStep(lease, now(), options.staleMs, waited);
