@@ -91,7 +91,13 @@ describe('npx projen load-test', () => {
 describe('npx projen bench', () => {
   test('defaults, and every flag', () => {
     expect(parseBenchFlags([])).toEqual({
-      help: false, runs: 5, sizes: [1, 16, 128, 512].map((n) => n * MiB), coldStarts: 10, bandwidthCap: true, write: true, handlerDir: undefined,
+      help: false,
+      runs: 5,
+      sizes: [1, 16, 128, 512].map((n) => n * MiB),
+      coldStarts: 10,
+      bandwidthCap: true,
+      write: true,
+      handlerDir: undefined,
       realistic: { roundTripMs: 40, bytesPerSecond: 50e6, herd: 8 },
     });
     expect(parseBenchFlags(['--rtt', '100', '--bandwidth=10', '--herd', '4']).realistic).toEqual({ roundTripMs: 100, bytesPerSecond: 10e6, herd: 4 });
