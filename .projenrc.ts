@@ -59,6 +59,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   },
 
   devDeps: [
+    '@aws-sdk/client-dynamodb@^3',
     '@aws-sdk/client-s3@^3',
     // The jobs' run function creates the invalidations of what refresh changed (bundled, as the handler's S3 client).
     '@aws-sdk/client-cloudfront@^3',
@@ -76,6 +77,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'aws-cdk@~2.1148.1',
     'aws-sdk-client-mock@^4',
     'cdk-nag@^3',
+    // The local stand-in for the lease table (DynamoDB) of single-flight.
+    'dynalite@^4',
     's3rver@3.7.1',
     // The jobs' state machine definition is checked against the Amazon States Language (test/jobs/).
     'asl-validator@^4',

@@ -6,6 +6,7 @@ import { integerFlag, readFlags, UsageError } from '../local/command-line';
 const MiB = 1024 * 1024;
 
 export const USAGE = `Usage: npx projen bench [--runs N] [--sizes MiB,MiB,…] [--cold-starts N] [--no-bandwidth-cap] [--no-write] [--handler-dir DIR]
+                        [--rtt MS] [--bandwidth MB/s] [--herd N] [--no-realistic]
        npx projen bench --metrics-only [--cold-starts N] [--no-write]
 
   --runs N             runs per design and size, medians reported (default 5; targets judged from 3)
@@ -15,6 +16,10 @@ export const USAGE = `Usage: npx projen bench [--runs N] [--sizes MiB,MiB,…] [
   --no-write           print only; leave bench/results.md and docs/benchmark.svg alone
   --handler-dir DIR    run "this handler" from another bundle (e.g. a build of the previous commit) to compare a change
   --metrics-only       only what the handler's metrics cost (cold start and warm), rewriting that section of bench/results.md
+  --rtt MS             the realistic origin's round trip (default 40)
+  --bandwidth MB/s     the realistic origin's sending rate, shared by its connections (default 50)
+  --herd N             viewers missing one object at once against the realistic origin (default 8)
+  --no-realistic       skip the realistic origin (TLS, round trip, bandwidth): herd and warm first-byte rows
 `;
 
 /** What the benchmark was asked for. */
@@ -28,6 +33,8 @@ export interface BenchFlags {
   readonly write: boolean;
   readonly handlerDir?: string;
   readonly metricsOnly: boolean;
+  /** The realistic origin's shape, or undefined to skip it. */
+  readonly realistic?: { readonly roundTripMs: number; readonly bytesPerSecond: number; readonly herd: number };
 }
 
 /** Reads the benchmark's flags. */
@@ -40,6 +47,10 @@ export function parseBenchFlags(argv: readonly string[]): BenchFlags {
     'no-write': 'boolean',
     'handler-dir': 'string',
     'metrics-only': 'boolean',
+    'rtt': 'string',
+    'bandwidth': 'string',
+    'herd': 'string',
+    'no-realistic': 'boolean',
   }, USAGE);
   let sizes = [1, 16, 128, 512].map((n) => n * MiB);
   if (flags.sizes !== undefined) {
@@ -60,5 +71,10 @@ export function parseBenchFlags(argv: readonly string[]): BenchFlags {
     write: flags['no-write'] !== true,
     handlerDir,
     metricsOnly: flags['metrics-only'] === true,
+    realistic: flags['no-realistic'] === true ? undefined : {
+      roundTripMs: flags.rtt === undefined ? 40 : integerFlag('--rtt', flags.rtt, 0),
+      bytesPerSecond: (flags.bandwidth === undefined ? 50 : integerFlag('--bandwidth', flags.bandwidth, 1)) * 1e6,
+      herd: flags.herd === undefined ? 8 : integerFlag('--herd', flags.herd, 2),
+    },
   };
 }

@@ -19,6 +19,8 @@ import { parseBenchFlags, USAGE } from './flags';
 import { BenchObject, measureDirect, measureMiss } from './measure';
 import { measureMetricsCost } from './metrics-cost';
 import { renderMetricsCost, replaceMetricsSection } from './metrics-report';
+import { measureRealistic, RealisticResults } from './realistic';
+import { renderRealistic } from './realistic-report';
 import { renderReport, renderRuns, RunInfo, Sample, Variant } from './report';
 import { withKeptSections } from './results-sections';
 import { MirrorVariant, startStacks } from './stacks';
@@ -136,14 +138,18 @@ async function main(): Promise<void> {
     await origin.close();
   }
 
+  let realistic: RealisticResults | undefined;
+  if (options.realistic) realistic = await measureRealistic({ ...options.realistic, runs: options.runs, log });
   if (options.coldStarts > 0) log(`cold start: ${options.coldStarts} fresh processes per option …\n`);
   const coldStarts = options.coldStarts > 0 ? await measureColdStarts(options.coldStarts) : [];
   const metricsCost = options.coldStarts > 0 ? `\n${renderMetricsCost(await measureMetricsCost(options.coldStarts, WARM_CALLS))}` : '';
-  const report = renderReport(samples, options.sizes, coldStarts, info, performance.now() - benchStarted) + metricsCost;
+  const report = renderReport(samples, options.sizes, coldStarts, info, performance.now() - benchStarted)
+    + (realistic ? `\n${renderRealistic(realistic)}` : '') + metricsCost;
   process.stdout.write(`\n${report}`);
   // Rendered on every run, so a broken chart fails here (and in CI) even with --no-write.
   const chart = await renderChart(samples, options.sizes, info);
-  const failed = samples.some((s) => s.measurement.problems.length > 0);
+  const failed = samples.some((s) => s.measurement.problems.length > 0)
+    || (realistic !== undefined && [...realistic.herds, ...realistic.firstBytes].some((row) => row.problems.length > 0));
   if (options.write && failed) {
     process.stdout.write(`\nNot writing ${path.relative(ROOT, RESULTS_FILE)} or ${path.relative(ROOT, CHART_FILE)}: some measurements failed (above).\n`);
   } else if (options.write) {

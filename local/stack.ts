@@ -1,11 +1,13 @@
 /**
  * The whole mirror on 127.0.0.1, from a synthesized template: S3 (s3rver)
- * with the template's buckets and their CORS rules, one function URL per
+ * with the template's buckets and their CORS rules, DynamoDB (dynalite) with
+ * its lease tables, one function URL per
  * mirror running its staged asset with its handler and environment, and
  * CloudFront in front of them, routing each behaviour to its origins.
  */
 import { EventEmitter } from 'node:events';
 import { CloudFrontRecord, LocalCloudFront, OriginTarget } from './cloudfront';
+import { LocalDynamoDb, startDynamoDb } from './dynamodb/server';
 import { InvocationRecord, LocalFunctionUrl, LocalFunctionUrlOptions } from './lambda/function-url';
 import { joinInOrder } from './request-join';
 import { LocalS3, s3KeyOfPath, startS3 } from './s3/server';
@@ -44,6 +46,8 @@ export interface LocalMirror extends EventEmitter {
   readonly viewerUrl: string;
   readonly spec: MirrorSpec;
   readonly s3: LocalS3;
+  /** The DynamoDB of the lease tables, when a mirror has single-flight. */
+  readonly dynamodb?: LocalDynamoDb;
   /** The default mirror's function URL (`spec.functionUrl`). */
   readonly functionUrl: LocalFunctionUrl;
   /** Every mirror's function URL, in the order of `spec.mirrors`. */
@@ -60,18 +64,31 @@ export async function startLocalMirror(options: LocalMirrorOptions): Promise<Loc
   // Strict: atomic, conditional writes, as S3 does (s3rver alone writes in place and ignores If-None-Match).
   const s3 = await startS3({ buckets: spec.buckets.map((bucket) => bucket.name), cors, directory: options.s3Directory, strict: true });
   const functionUrls: LocalFunctionUrl[] = [];
+  let dynamodb: LocalDynamoDb | undefined;
   const closeAll = async () => {
     await Promise.all(functionUrls.map((functionUrl) => functionUrl.close()));
+    await dynamodb?.stop();
     await s3.stop();
   };
   try {
-    for (const mirror of spec.mirrors) functionUrls.push(await startFunctionUrl(mirror, s3, options.function));
+    if (spec.tables.length > 0) {
+      dynamodb = await startDynamoDb();
+      for (const table of spec.tables) await dynamodb.createLeaseTable(table.tableName);
+    }
+    const localEnvironment = {
+      ...s3.env,
+      ...(dynamodb ? { AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint } : {}),
+      // Its warning about this machine's Node.js (Lambda runs the template's runtime) is noise here.
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    };
+    for (const mirror of spec.mirrors) functionUrls.push(await startFunctionUrl(mirror, localEnvironment, options.function));
     const origins = originTargets(spec, s3, functionUrls);
     const cloudFront = await LocalCloudFront.start({ distribution: spec.distribution, port: options.port ?? 0, origins });
     return joinRecords(Object.assign(new EventEmitter(), {
       viewerUrl: cloudFront.url,
       spec,
       s3,
+      dynamodb,
       functionUrl: functionUrls[spec.mirrors.findIndex((mirror) => mirror.functionUrl.logicalId === spec.functionUrl.logicalId)],
       functionUrls,
       cloudFront,
@@ -98,7 +115,9 @@ function originTargets(spec: MirrorSpec, s3: LocalS3, functionUrls: readonly Loc
 }
 
 /** The function URL of one mirror, running its function as the template defines it (with `overrides`). */
-function startFunctionUrl(mirror: SingleMirrorSpec, s3: LocalS3, overrides: FunctionOverrides | undefined): Promise<LocalFunctionUrl> {
+function startFunctionUrl(
+  mirror: SingleMirrorSpec, localEnvironment: Record<string, string>, overrides: FunctionOverrides | undefined,
+): Promise<LocalFunctionUrl> {
   const fn = mirror.function;
   return LocalFunctionUrl.start({
     codeDir: fn.assetDir,
@@ -114,9 +133,8 @@ function startFunctionUrl(mirror: SingleMirrorSpec, s3: LocalS3, overrides: Func
     whenBusy: fn.reservedConcurrency === undefined ? 'queue' : 'throttle',
     ...overrides,
     environment: { ...fn.environment, ...overrides?.environment },
-    // Local only: the SDK talks to s3rver with dummy credentials, checksums only when required (s3rver quirk);
-    // its warning about this machine's Node.js (Lambda runs the template's runtime) is noise here.
-    localEnvironment: { ...s3.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    // Local only: the SDK talks to the S3 and DynamoDB stand-ins with dummy credentials (and its production checksum settings).
+    localEnvironment,
   });
 }
 

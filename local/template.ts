@@ -74,6 +74,14 @@ export interface BucketSpec {
   readonly cors: readonly BucketCorsRule[];
 }
 
+/** A DynamoDB table of the template (a mirror's single-flight lease table). */
+export interface TableSpec {
+  /** Logical ID of the `AWS::DynamoDB::Table`. */
+  readonly logicalId: string;
+  /** The table name the local DynamoDB creates (and the handler's environment names). */
+  readonly tableName: string;
+}
+
 /**
  * Everything the local stack reads from the template. Its own `bucketName`,
  * `function`, `functionUrl` and `pathPatterns` are the default mirror's: the
@@ -84,6 +92,8 @@ export interface MirrorSpec extends SingleMirrorSpec {
   readonly mirrors: readonly SingleMirrorSpec[];
   /** Every bucket of an S3 origin the behaviours reach. */
   readonly buckets: readonly BucketSpec[];
+  /** Every DynamoDB table of the template: the mirrors' lease tables (none with `singleFlight: false`). */
+  readonly tables: readonly TableSpec[];
   /** The distribution. */
   readonly distribution: DistributionSpec;
 }
@@ -106,8 +116,15 @@ export function readMirrorSpec(template: CfnTemplate, assemblyDir: string): Mirr
     const urlId = localUrlId(id);
     return [id, { urlId, host: `${urlId}.lambda-url.${REGION}.on.aws`, functionLogicalId: referencedLogicalId(r.Properties?.TargetFunctionArn) }];
   }));
+  const tables = new Map(ofType('AWS::DynamoDB::Table').map(([id, r]) => [id, typeof r.Properties?.TableName === 'string' ? r.Properties.TableName : localName(id)]));
   const functionArn = (logicalId: string) => `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${localName(logicalId)}`;
   const resolve: ReferenceResolver = (logicalId, attribute) => {
+    const table = tables.get(logicalId);
+    if (table !== undefined) {
+      if (attribute === undefined) return table;
+      if (attribute === 'Arn') return `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${table}`;
+      return undefined;
+    }
     const bucket = bucketNames.get(logicalId);
     if (bucket !== undefined) {
       switch (attribute) {
@@ -185,7 +202,8 @@ export function readMirrorSpec(template: CfnTemplate, assemblyDir: string): Mirr
     return { name, cors: rules === undefined ? [] : bucketCorsRules(resolveValue(rules, resolve, `${logicalId}.CorsConfiguration.CorsRules`)) };
   });
   const defaultMirror = mirrorSpecs.find((m) => m.pathPatterns.includes('*')) ?? mirrorSpecs[0];
-  return { ...defaultMirror, mirrors: mirrorSpecs, buckets, distribution };
+  const tableSpecs = [...tables].map(([logicalId, tableName]): TableSpec => ({ logicalId, tableName }));
+  return { ...defaultMirror, mirrors: mirrorSpecs, buckets, tables: tableSpecs, distribution };
 }
 
 /** The function as Lambda would run it. */

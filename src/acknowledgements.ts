@@ -10,6 +10,7 @@ import { Stack, Validations } from 'aws-cdk-lib';
 import type * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { IConstruct } from 'constructs';
+import { LEASE_TABLE_ID } from './lease-table';
 import type { MirrorOriginDistributionProps } from './props';
 
 /** A mirror, as far as its acknowledgements go. */
@@ -26,8 +27,11 @@ export function acknowledgeOriginFindings(mirror: NagOrigin, context: { readonly
   }
   const objects = mirror.bucket.arnForObjects(`${context.keyPrefix}*`);
   acknowledge(mirror.node.tryFindChild('HandlerRole'), `AwsSolutions-IAM5[Resource::${flattenForNag(Stack.of(mirror).resolve(objects))}]`,
-    'The handler stores objects whose keys are only known when a viewer asks for them; it may only put objects and ' +
-    'abort multipart uploads under the key prefix, never read, list or delete.');
+    'The handler stores objects whose keys are only known when a viewer asks for them; it may only get and put objects ' +
+    '(a single-flight waiter reads what its holder stored) and abort multipart uploads under the key prefix, never list or delete.');
+  acknowledge(mirror.node.tryFindChild(LEASE_TABLE_ID), 'AwsSolutions-DDB3',
+    'The lease table only holds single-flight leases, each useful for the seconds an object takes to fetch; a restored ' +
+    'table would hold nothing worth having, so point-in-time recovery would only cost.');
 }
 
 /** Acknowledges the findings on a `MirrorOriginDistribution`'s distribution that its defaults accept. */

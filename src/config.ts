@@ -36,6 +36,12 @@ export interface MirrorConfig {
   readonly variantQueryStrings: readonly string[];
   /** The mirror's name in its metrics (the `Mirror` dimension). */
   readonly mirrorName: string;
+  /** The single-flight lease table (DynamoDB); empty: every miss fetches on its own. */
+  readonly leaseTableName: string;
+  /** A lease its holder has not renewed for this long is stale: a waiter takes it over. */
+  readonly leaseStaleMs: number;
+  /** Longest a waiter holds its function before it answers the redirect to itself. */
+  readonly leaseWaitMs: number;
 }
 
 /** The environment variable that carries each field. */
@@ -52,6 +58,9 @@ export const ENVIRONMENT_VARIABLES: { readonly [K in keyof MirrorConfig]: string
   maxObjectSizeBytes: 'MIRROR_MAX_OBJECT_SIZE_BYTES',
   variantQueryStrings: 'MIRROR_VARIANT_QUERY_STRINGS',
   mirrorName: 'MIRROR_NAME',
+  leaseTableName: 'MIRROR_LEASE_TABLE_NAME',
+  leaseStaleMs: 'MIRROR_LEASE_STALE_MS',
+  leaseWaitMs: 'MIRROR_LEASE_WAIT_MS',
 };
 
 /** Defaults shared by the construct's `@default` docs and the handler. */
@@ -62,6 +71,11 @@ export const DEFAULTS = {
   originIdleTimeoutMs: 20_000,
   streamThresholdBytes: 6 * 1024 * 1024,
   maxObjectSizeBytes: 5 * 1024 * 1024 * 1024,
+  leaseTableName: '',
+  // Well under CloudFront's 60 s, and never tied to the handler's timeout: a waiter must see a takeover in time.
+  leaseStaleMs: 15_000,
+  // A waiter answers its redirect well before CloudFront's 60 s, and does not pin the function's concurrency for long.
+  leaseWaitMs: 10_000,
 } as const;
 
 /** Largest object S3 stores (5 TiB). */
@@ -115,6 +129,9 @@ export function toEnvironment(config: MirrorConfig, stringify: Stringifiers = PL
     [names.maxObjectSizeBytes]: stringify.number(config.maxObjectSizeBytes),
     [names.variantQueryStrings]: stringify.json(config.variantQueryStrings),
     [names.mirrorName]: config.mirrorName,
+    [names.leaseTableName]: config.leaseTableName,
+    [names.leaseStaleMs]: stringify.number(config.leaseStaleMs),
+    [names.leaseWaitMs]: stringify.number(config.leaseWaitMs),
   };
 }
 
@@ -213,6 +230,9 @@ export function fromEnvironment(env: Readonly<Record<string, string | undefined>
     maxObjectSizeBytes: integer('maxObjectSizeBytes', 1, MAX_S3_OBJECT_BYTES),
     variantQueryStrings,
     mirrorName,
+    leaseTableName: text('leaseTableName', DEFAULTS.leaseTableName),
+    leaseStaleMs: integer('leaseStaleMs', 1, MAX_ORIGIN_TIMEOUT_MS),
+    leaseWaitMs: integer('leaseWaitMs', 0, MAX_ORIGIN_TIMEOUT_MS),
   };
   if (problems.length > 0) {
     throw new Error(`Invalid cdk-mirror-origin configuration:\n- ${problems.join('\n- ')}`);

@@ -22,6 +22,7 @@ export const ORIGIN_PROP_DEFAULTS = {
   logRetention: logs.RetentionDays.ONE_MONTH,
   fallbackStatusCodes: [404] as readonly number[],
   alarms: true,
+  singleFlight: true,
 } as const;
 
 /** Defaults of `MirrorOriginCors`. */

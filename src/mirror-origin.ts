@@ -2,17 +2,19 @@ import { Annotations, Duration, RemovalPolicy, Stack, Token, Tokenization } from
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { acknowledgeOriginFindings } from './acknowledgements';
-import { FUNCTION_URL_READ_TIMEOUT_SECONDS, MirrorConfig, toEnvironment } from './config';
+import { DEFAULTS, FUNCTION_URL_READ_TIMEOUT_SECONDS, MirrorConfig, toEnvironment } from './config';
 import { CORS_PROP_DEFAULTS, ORIGIN_PROP_DEFAULTS } from './defaults';
 import { ERROR_CACHING_STATUS_CODES, MirrorBinding, bindingProblems, findDistribution } from './distribution-requirements';
 import { MirrorFunction } from './handler/mirror-function';
 import { registerInternals } from './internals';
+import { grantLeases, newLeaseTable } from './lease-table';
 import { MirrorOperations } from './metrics/operations';
 import type { MirrorOriginProps } from './props';
 import { CORS_REQUEST_HEADERS, originPropsProblems, validationError } from './validation';
@@ -52,6 +54,8 @@ export class MirrorOrigin extends Construct {
   public readonly mirrorName: string;
   /** The mirror's alarms, to add actions to: its two default ones (unless `alarms: false`), then the origin budget's. */
   public readonly alarms: cloudwatch.Alarm[];
+  /** The single-flight lease table (DynamoDB, on demand), unless `singleFlight` is false. */
+  public readonly leaseTable?: dynamodb.ITable;
 
   private readonly variantFunction?: cloudfront.IFunction;
   private readonly bindings: MirrorBinding[] = [];
@@ -81,8 +85,11 @@ export class MirrorOrigin extends Construct {
     });
     // One configuration for both sides: the handler reads it from its environment, and the variant
     // CloudFront Function gets its parameter list from the same object.
-    const config = this.handlerConfig(props);
+    const leaseTable = props.singleFlight ?? ORIGIN_PROP_DEFAULTS.singleFlight ? newLeaseTable(this) : undefined;
+    this.leaseTable = leaseTable;
+    const config = this.handlerConfig(props, leaseTable?.tableName ?? '');
     const handlerRole = this.handlerRole(logGroup);
+    if (leaseTable) grantLeases(leaseTable, handlerRole);
     const handler = new MirrorFunction(this, 'Handler', {
       description: 'cdk-mirror-origin: fetches an object missing from the mirror, stores it in S3 and answers',
       architecture: lambda.Architecture.ARM_64,
@@ -184,16 +191,17 @@ export class MirrorOrigin extends Construct {
     distribution.node.addValidation({ validate: () => bindingProblems(binding) });
   }
 
-  /** A role that may only write the handler's logs and put objects under the key prefix: no read, list or delete. */
+  /** A role that may only write the handler's logs and read and put objects under the key prefix: no list or delete. */
   private handlerRole(logGroup: logs.ILogGroup): iam.Role {
     const role = new iam.Role(this, 'HandlerRole', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'cdk-mirror-origin handler: writes its logs and puts mirrored objects, nothing else',
+      description: 'cdk-mirror-origin handler: writes its logs, reads and puts mirrored objects, holds leases, nothing else',
     });
     logGroup.grantWrite(role);
     role.addToPrincipalPolicy(new iam.PolicyStatement({
-      // PutObject covers the multipart calls (create, upload part, complete); abort cleans up a failed upload.
-      actions: ['s3:PutObject', 's3:AbortMultipartUpload'],
+      // PutObject covers the multipart calls (create, upload part, complete); abort cleans up a failed upload;
+      // GetObject (HeadObject too) lets a single-flight waiter answer with what its holder stored.
+      actions: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'],
       resources: [this.bucket.arnForObjects(`${this.keyPrefix}*`)],
     }));
     // SSE-KMS: a put needs a data key, and a multipart upload decrypts it again for each part.
@@ -202,7 +210,7 @@ export class MirrorOrigin extends Construct {
   }
 
   /** The configuration the handler reads back with `fromEnvironment`. */
-  private handlerConfig(props: MirrorOriginProps): MirrorConfig {
+  private handlerConfig(props: MirrorOriginProps, leaseTableName: string): MirrorConfig {
     const d = ORIGIN_PROP_DEFAULTS;
     return {
       bucketName: this.bucket.bucketName,
@@ -217,6 +225,9 @@ export class MirrorOrigin extends Construct {
       maxObjectSizeBytes: (props.maxObjectSize ?? d.maxObjectSize).toBytes(),
       variantQueryStrings: [...(props.variantQueryStrings ?? [])],
       mirrorName: this.mirrorName,
+      leaseTableName,
+      leaseStaleMs: DEFAULTS.leaseStaleMs,
+      leaseWaitMs: DEFAULTS.leaseWaitMs,
     };
   }
 

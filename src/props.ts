@@ -178,6 +178,15 @@ export interface MirrorOriginProps {
   readonly originShieldRegion?: string;
 
   /**
+   * One origin fetch per object, however many viewers miss it at once. The first miss of a key takes a lease in a
+   * DynamoDB table (on demand, items removed by TTL) and fetches; concurrent misses of the key wait for it (at most
+   * 10 s), then answer with what it stored or with its verdict (a 404, a 502 …), without a fetch of their own. Off,
+   * every concurrent miss fetches the whole object (only the store is deduplicated), and no table is created.
+   * @default true
+   */
+  readonly singleFlight?: boolean;
+
+  /**
    * The mirror's name in its CloudWatch metrics (the value of their `Mirror` dimension): 1 to 255 printable ASCII
    * characters, unique in the stack. Set it to keep the metrics, and the alarms and graphs on them, when the construct
    * moves in the tree.

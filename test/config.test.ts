@@ -13,6 +13,9 @@ const CONFIG: MirrorConfig = {
   maxObjectSizeBytes: 10_485_760,
   variantQueryStrings: ['x-oss-process'],
   mirrorName: 'Stack/Mirror/Default',
+  leaseTableName: 'mirror-leases',
+  leaseStaleMs: 3_000,
+  leaseWaitMs: 2_000,
 };
 
 /** The message `fromEnvironment` throws for `env`, or undefined. */
@@ -28,6 +31,18 @@ function errorOf(env: Record<string, string | undefined>): string | undefined {
 describe('the handler reads back what the construct wrote', () => {
   test('every field survives toEnvironment then fromEnvironment', () => {
     expect(fromEnvironment(toEnvironment(CONFIG))).toEqual(CONFIG);
+  });
+
+  test('the lease table may be left out: single-flight is then off', () => {
+    const env = toEnvironment(CONFIG);
+    delete env[NAMES.leaseTableName];
+    expect(fromEnvironment(env).leaseTableName).toBe('');
+  });
+
+  test('a stale-lease age or a wait past CloudFront\'s 60 s is refused', () => {
+    expect(errorOf({ ...toEnvironment(CONFIG), [NAMES.leaseStaleMs]: '60000', [NAMES.leaseWaitMs]: '0' })).toContain(
+      `${NAMES.leaseStaleMs} must be an integer from 1 to 59000, got "60000"`);
+    expect(errorOf({ ...toEnvironment(CONFIG), [NAMES.leaseWaitMs]: '59001' })).toContain(`${NAMES.leaseWaitMs} must be an integer from 0 to 59000`);
   });
 
   test('the key prefix may be left out: it defaults to none', () => {

@@ -25,7 +25,7 @@ function environment(template: Template): Record<string, unknown> {
 /** The handler configuration `fromEnvironment` reads from the template, with the bucket's Ref as "mirror-bucket". */
 function configFromTemplate(template: Template): MirrorConfig {
   const env = Object.fromEntries(Object.entries(environment(template)).map(([name, value]) =>
-    [name, typeof value === 'string' ? value : 'mirror-bucket']));
+    [name, typeof value === 'string' ? value : name === ENVIRONMENT_VARIABLES.leaseTableName ? 'mirror-leases' : 'mirror-bucket']));
   return fromEnvironment(env);
 }
 
@@ -42,7 +42,7 @@ function handlerStatements(template: Template): { managedPolicies: unknown[]; st
 }
 
 // The defaults the construct documents (test/defaults.test.ts checks them against every @default).
-const DEFAULT_CONFIG: MirrorConfig = testConfig({ bucketName: 'mirror-bucket', endpoint: 'https://example.com' });
+const DEFAULT_CONFIG: MirrorConfig = testConfig({ bucketName: 'mirror-bucket', endpoint: 'https://example.com', leaseTableName: 'mirror-leases' });
 
 describe('the smallest mirror shows every design decision', () => {
   const { stack, mirror, template } = mirrorStack({ endpoint: 'https://example.com' });
@@ -70,6 +70,7 @@ describe('the smallest mirror shows every design decision', () => {
       'AWS::CloudFront::Distribution': 1,
       // The default alarms (test/metrics/operations.test.ts).
       'AWS::CloudWatch::Alarm': 2,
+      'AWS::DynamoDB::Table': 1,
     });
   });
 
@@ -211,16 +212,37 @@ describe('the smallest mirror shows every design decision', () => {
     for (const absent of ['Logging', 'ViewerCertificate', 'Aliases', 'WebACLId', 'Restrictions']) expect(config[absent]).toBeUndefined();
   });
 
-  test('the handler role may only write its logs and put objects: no read, list or delete, no managed policy', () => {
+  test('the handler role may only write its logs, read and put objects, and hold leases: no list or delete, no managed policy', () => {
     const logGroupId = onlyResource(template, 'AWS::Logs::LogGroup').id;
+    const tableId = onlyResource(template, 'AWS::DynamoDB::Table').id;
     const { managedPolicies, statements } = handlerStatements(template);
     expect(managedPolicies).toEqual([]);
     expect(statements).toEqual([
       { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': [logGroupId, 'Arn'] } },
-      { Effect: 'Allow', Action: ['s3:PutObject', 's3:AbortMultipartUpload'], Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/*']] } },
+      {
+        Effect: 'Allow',
+        Action: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'],
+        Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/*']] },
+      },
+      { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], Resource: [{ 'Fn::GetAtt': [tableId, 'Arn'] }] },
     ]);
     const actions = statements.flatMap((s) => s.Action);
-    for (const forbidden of ['s3:GetObject', 's3:ListBucket', 's3:DeleteObject', 's3:*']) expect(actions).not.toContain(forbidden);
+    for (const forbidden of ['s3:ListBucket', 's3:DeleteObject', 's3:*', 'dynamodb:DeleteItem', 'dynamodb:Scan', 'dynamodb:Query', 'dynamodb:*']) {
+      expect(actions).not.toContain(forbidden);
+    }
+  });
+
+  test('the lease table: on demand, TTL on expiresAt, keyed by the S3 key, deleted with the stack, named to the handler', () => {
+    const table = onlyResource(template, 'AWS::DynamoDB::Table');
+    expect(table.resource.Properties).toEqual({
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [{ AttributeName: 'key', KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: 'key', AttributeType: 'S' }],
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+    });
+    expect(table.resource.DeletionPolicy).toBe('Delete');
+    expect(environment(template)[ENVIRONMENT_VARIABLES.leaseTableName]).toEqual({ Ref: table.id });
+    expect(stack.resolve(mirror.mirror.leaseTable?.tableName)).toEqual({ Ref: table.id });
   });
 
   test('the bucket policy grants nothing to the handler', () => {
@@ -270,6 +292,14 @@ describe('the smallest mirror shows every design decision', () => {
 });
 
 describe('every prop reaches the template', () => {
+  test('singleFlight: false creates no lease table, grants no DynamoDB action, and tells the handler none', () => {
+    const { mirror, template } = mirrorStack({ singleFlight: false });
+    expect(template.findResources('AWS::DynamoDB::Table')).toEqual({});
+    expect(handlerStatements(template).statements.flatMap((s) => s.Action).filter((a: string) => a.startsWith('dynamodb:'))).toEqual([]);
+    expect(environment(template)[ENVIRONMENT_VARIABLES.leaseTableName]).toBe('');
+    expect(mirror.mirror.leaseTable).toBeUndefined();
+  });
+
   test('bucket: the given bucket is used and no other is created', () => {
     let own: s3.Bucket | undefined;
     const { mirror, template } = mirrorStack((stack) => {

@@ -103,6 +103,7 @@ describe('cdk-nag AwsSolutions over the construct', () => {
       'AwsSolutions-CFR2 at Stack/Mirror/Distribution',
       'AwsSolutions-CFR3 at Stack/Mirror/Distribution',
       'AwsSolutions-CFR4 at Stack/Mirror/Distribution',
+      'AwsSolutions-DDB3 at Stack/Mirror/Default/LeaseTable',
       'AwsSolutions-IAM5[Resource::<MirrorBucket2EA7A1D4.Arn>/*] at Stack/Mirror/Default/HandlerRole',
       'AwsSolutions-S1 at Stack/Mirror/Default/Bucket',
     ]);
@@ -111,6 +112,7 @@ describe('cdk-nag AwsSolutions over the construct', () => {
   test('with every distribution option set, only the wildcard under the key prefix and the log bucket remain acknowledged', () => {
     const { mirror } = build(CONFIGURATIONS[3][1]);
     expect([...acknowledgements(mirror).keys()].sort()).toEqual([
+      'AwsSolutions-DDB3 at Stack/Mirror/Default/LeaseTable',
       'AwsSolutions-IAM5[Resource::<MirrorBucket2EA7A1D4.Arn>/a/b/*] at Stack/Mirror/Default/HandlerRole',
       'AwsSolutions-S1 at Stack/Mirror/Default/Bucket',
       'AwsSolutions-S1 at Stack/Mirror/LogBucket',
@@ -135,8 +137,10 @@ describe('cdk-nag AwsSolutions over MirrorOrigin', () => {
     const { app, mirror } = build(() => ({ cors: { allowedOrigins: ['https://app.example.com'] } }));
     mirror.addMirror('/legacy/*', { endpoint: 'https://legacy.example.com', originShieldRegion: 'us-east-1', keyPrefix: 'legacy/' });
     expect(findings(app)).toEqual([]);
-    expect([...acknowledgements(mirror).keys()].filter((ack) => ack.includes('MirrorLegacy')))
-      .toEqual(['AwsSolutions-IAM5[Resource::<MirrorBucket2EA7A1D4.Arn>/legacy/*] at Stack/Mirror/MirrorLegacy/HandlerRole']);
+    expect([...acknowledgements(mirror).keys()].filter((ack) => ack.includes('MirrorLegacy'))).toEqual([
+      'AwsSolutions-DDB3 at Stack/Mirror/MirrorLegacy/LeaseTable',
+      'AwsSolutions-IAM5[Resource::<MirrorBucket2EA7A1D4.Arn>/legacy/*] at Stack/Mirror/MirrorLegacy/HandlerRole',
+    ]);
   });
 
   test('on a distribution of the user\'s own: nothing to acknowledge on the mirror\'s resources, and nothing on the user\'s', () => {

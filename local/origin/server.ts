@@ -13,10 +13,15 @@
  * Routes match the raw request target (`req.url`, path and query as sent);
  * anything else gets a 404. A 200 route with an ETag or Last-Modified answers
  * a conditional GET that still matches it with 304 and no body (RFC 9110 §13).
+ * With `tls` it serves https; every connection and the requests on it are
+ * recorded (reuse, TLS session resumption).
  */
 import { once } from 'node:events';
 import * as http from 'node:http';
+import * as https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import { Link, LinkOptions, startLink } from './link';
 import { patternBase, PatternBody, patternChunks } from './pattern';
 
 export { patternBuffer, patternSha256, patternStream } from './pattern';
@@ -31,7 +36,11 @@ export type OriginFault =
   /** Send the headers (with the full Content-Length, if any) and `afterBytes` body bytes, then cut the connection. */
   | { readonly kind: 'cut'; readonly afterBytes: number }
   /** Send the headers and `afterBytes` body bytes, then send nothing more (until the server closes). */
-  | { readonly kind: 'stall'; readonly afterBytes: number };
+  | { readonly kind: 'stall'; readonly afterBytes: number }
+  /** Wait for `until` before the headers (no `afterBytes`) or after the headers and `afterBytes` body bytes, then go on. */
+  | { readonly kind: 'wait'; readonly until: Promise<unknown>; readonly afterBytes?: number }
+  /** Reset the connection before any response byte if it already served a request (a kept connection the origin dropped). */
+  | { readonly kind: 'reset-if-reused' };
 
 /** How the origin answers one request target. */
 export interface OriginRoute {
@@ -52,15 +61,40 @@ export interface RecordedRequest {
   /** The raw request target. */
   readonly url: string;
   readonly headers: http.IncomingHttpHeaders;
+  /** The connection it came on (1, 2, … in order of arrival). */
+  readonly connection: number;
+  /** Whether the connection had carried a request before. */
+  readonly reused: boolean;
+  /** Body bytes written for it so far. */
+  bodyBytes: number;
+}
+
+/** A connection the origin accepted. */
+export interface RecordedConnection {
+  readonly id: number;
+  /** Requests it carried. */
+  requests: number;
+  /** With TLS: whether the handshake resumed an earlier session (set once the handshake is done). */
+  resumed?: boolean;
+}
+
+/** How to start an origin. */
+export interface OriginOptions {
+  /** Serve https with this key and certificate (see tls.ts). */
+  readonly tls?: { readonly key: string; readonly cert: string };
+  /** Put a network link in front (round trip, bandwidth; see link.ts): `url` and `port` are then the link's. */
+  readonly link?: LinkOptions;
 }
 
 /** A running origin. */
 export interface LocalOrigin {
-  /** `http://127.0.0.1:PORT`, no trailing slash. */
+  /** `http(s)://127.0.0.1:PORT`, no trailing slash. */
   readonly url: string;
   readonly port: number;
   /** Every request seen, in order. */
   readonly requests: RecordedRequest[];
+  /** Every connection accepted, in order. */
+  readonly connections: RecordedConnection[];
   /** Answers `target` (raw path and query) with `route` from now on. */
   route(target: string, route: OriginRoute): void;
   /** Resolves when a request for `target` arrives (at once if one already did). */
@@ -70,33 +104,53 @@ export interface LocalOrigin {
 }
 
 /** Starts an origin on 127.0.0.1 and a free port. */
-export async function startOrigin(): Promise<LocalOrigin> {
+export async function startOrigin(options: OriginOptions = {}): Promise<LocalOrigin> {
   const routes = new Map<string, OriginRoute>();
   const requests: RecordedRequest[] = [];
+  const connections: RecordedConnection[] = [];
+  const ofSocket = new WeakMap<Socket, RecordedConnection>();
   const waiters: Array<{ target: string; resolve: (req: RecordedRequest) => void }> = [];
   const sockets = new Set<Socket>();
 
-  const server = http.createServer((req, res) => {
-    const recorded: RecordedRequest = { method: req.method ?? '', url: req.url ?? '', headers: req.headers };
+  const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const connection = ofSocket.get(req.socket) ?? { id: 0, requests: 0 };
+    const recorded: RecordedRequest = {
+      method: req.method ?? '', url: req.url ?? '', headers: req.headers, connection: connection.id, reused: connection.requests > 0, bodyBytes: 0,
+    };
+    connection.requests++;
     requests.push(recorded);
     for (const waiter of waiters.filter((w) => w.target === recorded.url)) {
       waiters.splice(waiters.indexOf(waiter), 1);
       waiter.resolve(recorded);
     }
-    void serve(routes.get(recorded.url) ?? { status: 404, body: 'not here' }, req, res).catch(() => res.destroy());
-  });
-  server.on('connection', (socket) => {
+    void serve(routes.get(recorded.url) ?? { status: 404, body: 'not here' }, req, res, recorded).catch(() => res.destroy());
+  };
+  const server = options.tls ? https.createServer({ key: options.tls.key, cert: options.tls.cert }, onRequest) : http.createServer(onRequest);
+  // The TCP connection (for TLS, before the handshake): every socket is closed on close().
+  server.on('connection', (socket: Socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
+    if (!options.tls) record(socket);
   });
+  server.on('secureConnection', (socket: TLSSocket) => {
+    record(socket).resumed = socket.isSessionReused();
+  });
+  const record = (socket: Socket): RecordedConnection => {
+    const connection: RecordedConnection = { id: connections.length + 1, requests: 0 };
+    connections.push(connection);
+    ofSocket.set(socket, connection);
+    return connection;
+  };
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
-  const port = (server.address() as AddressInfo).port;
+  const link: Link | undefined = options.link ? await startLink((server.address() as AddressInfo).port, options.link) : undefined;
+  const port = link?.port ?? (server.address() as AddressInfo).port;
 
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     port,
     requests,
+    connections,
     route: (target, route) => {
       // A pattern's base block is computed now, not on the request: the benchmark measures first bytes.
       if (isPattern(route.body)) patternBase(route.body.seed);
@@ -108,6 +162,7 @@ export async function startOrigin(): Promise<LocalOrigin> {
       return new Promise((resolve) => waiters.push({ target, resolve }));
     },
     close: async () => {
+      await link?.close();
       for (const socket of sockets) socket.destroy();
       server.close();
       await once(server, 'close');
@@ -115,13 +170,14 @@ export async function startOrigin(): Promise<LocalOrigin> {
   };
 }
 
-async function serve(route: OriginRoute, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+async function serve(route: OriginRoute, req: http.IncomingMessage, res: http.ServerResponse, recorded: RecordedRequest): Promise<void> {
   const fault = route.fault;
-  if (fault?.kind === 'reset-before-headers') {
+  if (fault?.kind === 'reset-before-headers' || (fault?.kind === 'reset-if-reused' && recorded.reused)) {
     req.socket.resetAndDestroy();
     return;
   }
   if (fault?.kind === 'hang-before-headers') return;
+  if (fault?.kind === 'wait' && fault.afterBytes === undefined) await fault.until;
 
   if (notModified(route, req)) {
     res.writeHead(304, validatorHeaders(route));
@@ -138,18 +194,28 @@ async function serve(route: OriginRoute, req: http.IncomingMessage, res: http.Se
     return;
   }
 
-  const limit = fault?.kind === 'cut' || fault?.kind === 'stall' ? Math.min(fault.afterBytes, size) : size;
+  const cutOff = fault?.kind === 'cut' || fault?.kind === 'stall';
+  const pauseAt = fault?.kind === 'wait' && fault.afterBytes !== undefined ? Math.min(fault.afterBytes, size) : undefined;
+  const limit = cutOff ? Math.min(fault.afterBytes, size) : size;
   let sent = 0;
   for (const chunk of bodyChunks(route.body)) {
-    const piece = chunk.subarray(0, limit - sent);
-    if (piece.length > 0 && !res.write(piece)) await drainedOrClosed(res);
-    sent += piece.length;
+    for (let at = 0; at < chunk.length && sent < limit && !res.destroyed;) {
+      if (sent === pauseAt) {
+        res.flushHeaders();
+        await (fault as { until: Promise<unknown> }).until;
+      }
+      const piece = chunk.subarray(at, at + Math.min(limit, pauseAt !== undefined && sent < pauseAt ? pauseAt : limit) - sent);
+      at += piece.length;
+      sent += piece.length;
+      recorded.bodyBytes += piece.length;
+      if (!res.write(piece)) await drainedOrClosed(res);
+    }
     if (sent >= limit || res.destroyed) break;
   }
-  if (fault?.kind === 'cut' || fault?.kind === 'stall') res.flushHeaders();
+  if (cutOff) res.flushHeaders();
   // end() on the socket (not destroy) lets the bytes already written arrive before the connection closes.
   if (fault?.kind === 'cut') res.socket?.end();
-  if (fault) return;
+  if (cutOff) return;
   res.end();
 }
 

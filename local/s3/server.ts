@@ -9,11 +9,12 @@
  * await s3.stop(); // closes the server and removes the directory
  * ```
  *
- * Quirks (see DESIGN.md): s3rver ignores `If-None-Match`, stores aws-chunked
- * framing unless checksums are computed only when required (`env` sets that),
- * has no AbortMultipartUpload (it answers 405), and keeps keys with empty
- * segments as files without them (GetObject still finds them; `requests`
- * shows the exact key sent).
+ * What it does as S3 does, unlike s3rver alone: writes are atomic, and honour
+ * `If-None-Match` and `If-Match` with `strict` (strict-writes.ts); an `aws-chunked` body is
+ * decoded and every upload checksum checked (checksums.ts), so the SDK runs with
+ * its production checksum settings. Quirks left: no AbortMultipartUpload (it
+ * answers 405), and keys with empty segments kept as files without them
+ * (GetObject still finds them; `requests` shows the exact key sent).
  */
 import { once } from 'node:events';
 import * as fs from 'node:fs';
@@ -22,8 +23,9 @@ import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, NoSuchKey, S3Client } from '@aws-sdk/client-s3';
+import { ChecksumReport, withRequestChecksums } from './checksums';
 import { BucketCorsRule, configureBucketCors, corsConfigurationXml, preflightAsS3 } from './cors';
-import { makeWritesStrict, withRequestConditions } from './strict-writes';
+import { makeWritesAtomic, withRequestConditions } from './strict-writes';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const S3rver = require('s3rver');
 
@@ -38,6 +40,8 @@ export interface S3Request {
   readonly query: string;
   /** Status s3rver answered. */
   readonly status: number;
+  /** The checksum the request named (`x-amz-checksum-*`, header or aws-chunked trailer) and whether it matched. */
+  readonly checksum: ChecksumReport;
 }
 
 /** A stored object, read back. */
@@ -64,7 +68,7 @@ export interface StalledRequests {
 export interface LocalS3 {
   /** `http://127.0.0.1:PORT`. */
   readonly endpoint: string;
-  /** Environment for any AWS SDK process that should use this S3 (endpoint, dummy credentials, region, checksum mode). */
+  /** Environment for any AWS SDK process that should use this S3 (endpoint, dummy credentials, region). */
   readonly env: Readonly<Record<string, string>>;
   /** A client for the test itself. */
   readonly client: S3Client;
@@ -79,7 +83,7 @@ export interface LocalS3 {
    * Never answers a request that matches from now on (until `end()`): its body is read and dropped, s3rver
    * never sees it, and the client can only give up. As an S3 request that hangs.
    */
-  stall(match: (request: Omit<S3Request, 'status'>) => boolean): StalledRequests;
+  stall(match: (request: Described) => boolean): StalledRequests;
   /** Every key in `bucket`. */
   listKeys(bucket: string): Promise<string[]>;
   /** The object, or undefined when there is none. */
@@ -88,12 +92,16 @@ export interface LocalS3 {
   stop(): Promise<void>;
 }
 
+/** A request as it arrives: what `stall` matches. */
+export type Described = Omit<S3Request, 'status' | 'checksum'>;
+
 /**
  * Starts s3rver with `buckets` created. With `directory` (the local run), the
  * data lives there and is kept on stop; otherwise in a temporary directory
- * that stop() removes. With `strict` (the local stack), writes are atomic and
- * honour `If-None-Match: *` as S3's do (see strict-writes.ts). `cors` gives a
- * bucket its CORS rules (see cors.ts); a bucket without has none.
+ * that stop() removes. Writes are atomic and checksums checked; with `strict`
+ * (the local stack), writes also honour `If-None-Match: *` and `If-Match` as
+ * S3's do (see strict-writes.ts). `cors` gives a bucket its CORS rules (see
+ * cors.ts); a bucket without has none.
  */
 export async function startS3(options: {
   readonly buckets: readonly string[];
@@ -116,11 +124,11 @@ export async function startS3(options: {
   for (const name of options.buckets) await configureBucketCors(s3rver.store, name, options.cors?.[name]);
   const requests: S3Request[] = [];
   const waiters = new Set<{ match: (request: S3Request) => boolean; resolve: (request: S3Request) => void }>();
-  if (options.strict) makeWritesStrict(s3rver);
+  makeWritesAtomic(s3rver, { conditional: options.strict === true });
   const app = s3rver.callback();
   interface Stall {
     readonly open: Set<http.ServerResponse>;
-    match(request: Omit<S3Request, 'status'>): boolean;
+    match(request: Described): boolean;
     abandon(): void;
   }
   const stalls = new Set<Stall>();
@@ -139,9 +147,10 @@ export async function startS3(options: {
     }
     serve(req, res, described);
   });
-  const serve = (req: http.IncomingMessage, res: http.ServerResponse, described: Omit<S3Request, 'status'>): void => {
+  const serve = (req: http.IncomingMessage, res: http.ServerResponse, described: Described): void => {
+    const checksum: ChecksumReport = {};
     res.on('finish', () => {
-      const served = { ...described, status: res.statusCode };
+      const served = { ...described, status: res.statusCode, checksum };
       requests.push(served);
       for (const waiter of [...waiters].filter((w) => w.match(served))) {
         waiters.delete(waiter);
@@ -150,8 +159,7 @@ export async function startS3(options: {
     });
     preflightAsS3(req, res, options.cors?.[described.bucket]);
     req.url = routableUrl(req.url ?? '/');
-    if (options.strict) withRequestConditions(req, () => app(req, res));
-    else app(req, res);
+    withRequestChecksums(req, res, checksum, () => (options.strict ? withRequestConditions(req, () => app(req, res)) : app(req, res)));
   };
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -161,14 +169,12 @@ export async function startS3(options: {
     AWS_ACCESS_KEY_ID: 'S3RVER',
     AWS_SECRET_ACCESS_KEY: 'S3RVER',
     AWS_REGION: 'us-east-1',
-    AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
   };
   const client = new S3Client({
     endpoint,
     forcePathStyle: true,
     region: env.AWS_REGION,
     credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY },
-    requestChecksumCalculation: 'WHEN_REQUIRED',
   });
 
   return {
@@ -250,7 +256,7 @@ function splitTarget(target: string): { bucketPart: string; keyPart?: string; qu
   };
 }
 
-function describe(method: string, target: string): Omit<S3Request, 'status'> {
+function describe(method: string, target: string): Described {
   const { bucketPart, keyPart, query } = splitTarget(target);
   return { method, bucket: safeDecode(bucketPart), key: keyPart === undefined ? '' : safeDecode(spaceForPlus(keyPart)), query: query ?? '' };
 }

@@ -1,13 +1,13 @@
 /**
- * S3's write semantics for s3rver, where the local stack needs them
- * (`startS3({ strict: true })`): PutObject and CompleteMultipartUpload are
- * atomic (a reader sees the old object or the new one, never a partial one;
- * a body that fails stores nothing) and honour `If-None-Match: *` (412
- * PreconditionFailed when the key exists at commit) and `If-Match: <ETag>`
- * (412 when the key holds another version at commit, 404 NoSuchKey when it
- * holds none), as S3 does. s3rver writes objects in place and ignores both
- * conditions, which under concurrent misses serves half-written objects and
- * lets racing writers overwrite.
+ * S3's write semantics for s3rver: PutObject, UploadPart and
+ * CompleteMultipartUpload are atomic (a reader sees the old object or the new
+ * one, never a partial one; a body that fails, or fails its checksum, stores
+ * nothing) and, where the local stack needs it (`startS3({ strict: true })`),
+ * honour `If-None-Match: *` (412 PreconditionFailed when the key exists at
+ * commit) and `If-Match: <ETag>` (412 when the key holds another version at
+ * commit, 404 NoSuchKey when it holds none), as S3 does. s3rver writes objects
+ * in place and ignores both conditions, which under concurrent misses serves
+ * half-written objects and lets racing writers overwrite.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash, randomBytes } from 'node:crypto';
@@ -16,6 +16,7 @@ import type { IncomingMessage } from 'node:http';
 import * as path from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { checksumStages } from './checksums';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const S3Error = require('s3rver/lib/models/error');
 
@@ -65,62 +66,85 @@ interface StoredObject {
 
 /** The part of s3rver's FilesystemStore this module replaces or uses. */
 interface FilesystemStore {
-  getResourcePath(bucket: string, key: string, resource: string): string;
+  getResourcePath(bucket: string, key: string | undefined, resource: string): string;
   putMetadata(bucket: string, key: string, metadata: Record<string, string>, md5: string): Promise<void>;
   putObject(object: StoredObject): Promise<{ size: number; md5: string }>;
+  putPart(bucket: string, uploadId: string, partNumber: number | string, content: Readable): Promise<{ size: number; md5: string }>;
 }
 
 /**
- * Makes `s3rver`'s store write atomically and conditionally: the body goes to
- * a temporary file first, which is linked into place only if `If-None-Match: *`
- * allows it (renamed over the old object otherwise). Multipart completion goes
- * through the same `putObject`.
+ * Makes `s3rver`'s store write atomically: a body (through the checksum stages, see checksums.ts) goes to a
+ * temporary file first, which is renamed into place only once every byte arrived and checked. With `conditional`,
+ * `If-None-Match: *` is honoured: the file is linked into place only if the key does not exist. Multipart completion
+ * goes through the same `putObject`.
  */
-export function makeWritesStrict(s3rver: { store: FilesystemStore }): void {
+export function makeWritesAtomic(s3rver: { store: FilesystemStore }, options: { readonly conditional: boolean }): void {
   const store = s3rver.store;
   store.putObject = async (object) => {
     const objectPath = store.getResourcePath(object.bucket, object.key, 'object');
-    await fs.promises.mkdir(path.dirname(objectPath), { recursive: true });
-    // Not a `._S3rver_object` file: listings never see it.
-    const temporary = `${objectPath}.${randomBytes(8).toString('hex')}.tmp`;
-    const md5 = createHash('md5');
-    let size = 0;
-    try {
-      const source = Buffer.isBuffer(object.content) ? Readable.from([object.content]) : object.content;
-      await pipeline(source, new Transform({
-        transform(chunk: Buffer, _encoding, callback) {
-          md5.update(chunk);
-          size += chunk.length;
-          callback(null, chunk);
-        },
-      }), fs.createWriteStream(temporary));
-      const digest = md5.digest('hex');
-      const { ifNoneMatch, ifMatch } = conditions.getStore() ?? {};
-      return await oneAtATime(objectPath, async () => {
-        if (ifNoneMatch !== undefined && ifNoneMatch.trim() === '*') {
-          // link() fails if the key exists: the check and the commit are one step.
-          try {
-            fs.linkSync(temporary, objectPath);
-          } catch (err) {
-            if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw preconditionFailed('If-None-Match');
-            throw err;
-          }
-        } else {
-          if (ifMatch !== undefined) {
-            const current = storedMd5(objectPath);
-            if (current === undefined) throw new S3Error('NoSuchKey', 'The specified key does not exist.', { Key: object.key });
-            const wanted = ifMatch.split(',').map((tag) => tag.trim().replace(/^W\//, '').replace(/"/g, ''));
-            if (!wanted.includes('*') && !wanted.includes(current)) throw preconditionFailed('If-Match');
-          }
-          fs.renameSync(temporary, objectPath);
+    const { ifNoneMatch, ifMatch } = (options.conditional ? conditions.getStore() : undefined) ?? {};
+    let written = { size: 0, md5: '' };
+    await writeAtomically(objectPath, object.content, (temporary, digest) => oneAtATime(objectPath, async () => {
+      if (ifNoneMatch !== undefined && ifNoneMatch.trim() === '*') {
+        // link() fails if the key exists: the check and the commit are one step.
+        try {
+          fs.linkSync(temporary, objectPath);
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw preconditionFailed('If-None-Match');
+          throw err;
         }
-        await store.putMetadata(object.bucket, object.key, object.metadata, digest);
-        return { size, md5: digest };
-      });
-    } finally {
-      fs.rmSync(temporary, { force: true });
-    }
+      } else {
+        if (ifMatch !== undefined) {
+          const current = storedMd5(objectPath);
+          if (current === undefined) throw new S3Error('NoSuchKey', 'The specified key does not exist.', { Key: object.key });
+          const wanted = ifMatch.split(',').map((tag) => tag.trim().replace(/^W\//, '').replace(/"/g, ''));
+          if (!wanted.includes('*') && !wanted.includes(current)) throw preconditionFailed('If-Match');
+        }
+        fs.renameSync(temporary, objectPath);
+      }
+      await store.putMetadata(object.bucket, object.key, object.metadata, digest.md5);
+      written = digest;
+    }));
+    return written;
   };
+  // s3rver's own pipes the body without passing its errors on: a failed checksum would crash the process.
+  store.putPart = async (bucket, uploadId, partNumber, content) => {
+    const partPath = path.join(store.getResourcePath(bucket, undefined, 'uploads'), uploadId, String(partNumber));
+    let written = { size: 0, md5: '' };
+    await writeAtomically(partPath, content, async (temporary, digest) => {
+      fs.renameSync(temporary, partPath);
+      await fs.promises.writeFile(`${partPath}.md5`, digest.md5);
+      written = digest;
+    });
+    return written;
+  };
+}
+
+/** Writes `content` (checked on the way) to a temporary file beside `target`, then `commit`s it; the file is gone either way. */
+async function writeAtomically(
+  target: string, content: Buffer | Readable, commit: (temporary: string, written: { size: number; md5: string }) => Promise<void>,
+): Promise<void> {
+  await fs.promises.mkdir(path.dirname(target), { recursive: true });
+  // Not a `._S3rver_object` file: listings never see it.
+  const temporary = `${target}.${randomBytes(8).toString('hex')}.tmp`;
+  const md5 = createHash('md5');
+  let size = 0;
+  try {
+    const source = Buffer.isBuffer(content) ? Readable.from([content]) : content;
+    const count = new Transform({
+      transform(chunk: Buffer, _encoding, callback) {
+        md5.update(chunk);
+        size += chunk.length;
+        callback(null, chunk);
+      },
+    });
+    await pipeline([source, ...checksumStages(), count, fs.createWriteStream(temporary)]).catch((err: Error) => {
+      throw err.name === 'AwsChunkedError' ? new S3Error('IncompleteBody', err.message) : err;
+    });
+    await commit(temporary, { size, md5: md5.digest('hex') });
+  } finally {
+    fs.rmSync(temporary, { force: true });
+  }
 }
 
 function preconditionFailed(condition: string): Error {

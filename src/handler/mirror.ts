@@ -1,9 +1,9 @@
 /**
  * One viewer request, start to end (DESIGN.md, "The handler, request by
- * request"), as a short sequence of named steps: method → key → (a lease,
- * once single-flight exists) → fetch, verdict, transfer and answer (the
- * fetch-and-store core) → one log line. Dependencies are passed in so tests
- * can replace them.
+ * request"), as a short sequence of named steps: method → key → the key's
+ * lease (single-flight: a waiter answers here) → fetch, verdict, transfer and
+ * answer (the fetch-and-store core) → one log line. Dependencies are passed in
+ * so tests can replace them.
  */
 import type { Writable } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -12,11 +12,13 @@ import type { MirrorConfig } from '../config';
 import { startDeadline } from './deadline';
 import { errorMessage, toError } from './errors';
 import { FetchEnvironment, fetchAndStore } from './fetch-store';
+import type { LeaseStore } from './lease-store';
 import type { Logger, LogLine } from './log';
 import { metricsLogger } from './metrics-log';
 import type { OriginTransport } from './origin';
 import { ALLOWED_METHODS, selfRedirectLocation, ViewerResponse } from './respond';
 import type { RequestResult } from './result';
+import { singleFlight, SingleFlightOptions } from './single-flight';
 import { NO_STORE, rejected } from './status';
 import { RequestKeyResult, requestKeyFromRawPath } from './variant-key';
 
@@ -28,6 +30,10 @@ export interface MirrorDependencies {
   readonly s3: S3Client;
   /** How origin requests are sent (default: `node:http(s)`). */
   readonly transport?: OriginTransport;
+  /** Where leases are kept, when the configuration names a lease table (single-flight); none: every miss fetches. */
+  readonly leases?: LeaseStore;
+  /** Wall clock for leases, in epoch milliseconds (default: `Date.now`). */
+  readonly wallClock?: () => number;
   /** Where the log line of each request goes (default: one JSON line on stdout that is also an EMF record). */
   readonly logger?: Logger;
   /** Milliseconds clock for the log's durations (default: `performance.now`). */
@@ -50,6 +56,9 @@ export function createMirrorHandler(deps: MirrorDependencies): MirrorHandler {
   const endpoint = new URL(config.endpoint);
   const logger = deps.logger ?? metricsLogger({ mirrorName: config.mirrorName });
   const clock = deps.clock ?? (() => performance.now());
+  const flight: SingleFlightOptions | undefined = deps.leases && config.leaseTableName !== ''
+    ? { leases: deps.leases, staleMs: config.leaseStaleMs, waitMs: config.leaseWaitMs, now: deps.wallClock }
+    : undefined;
 
   return async (event, responseStream, context) => {
     const started = clock();
@@ -63,7 +72,7 @@ export function createMirrorHandler(deps: MirrorDependencies): MirrorHandler {
     try {
       const { signal, abortGraceMs } = deadline;
       const env: FetchEnvironment = { config, s3, endpoint, transport: deps.transport, clock, deadline: signal, abortGraceMs };
-      line = { ...base, ...(await serveViewer(event, method, viewer, env)) };
+      line = { ...base, ...(await serveViewer(event, method, viewer, env, flight)) };
     } catch (err) {
       // A bug, not a request outcome: answer 500 if nothing went out yet, otherwise break the response.
       const error = errorMessage(err);
@@ -80,7 +89,9 @@ export function createMirrorHandler(deps: MirrorDependencies): MirrorHandler {
 }
 
 /** The steps of one viewer request. */
-async function serveViewer(event: LambdaFunctionURLEvent, method: string, viewer: ViewerResponse, env: FetchEnvironment): Promise<RequestResult> {
+async function serveViewer(
+  event: LambdaFunctionURLEvent, method: string, viewer: ViewerResponse, env: FetchEnvironment, flight?: SingleFlightOptions,
+): Promise<RequestResult> {
   const refused = methodStep(method, viewer);
   if (refused) return refused;
   const headOnly = method === 'HEAD';
@@ -92,12 +103,13 @@ async function serveViewer(event: LambdaFunctionURLEvent, method: string, viewer
     return { path: rawPath.slice(0, 256), outcome: 'rejected', status: key.status, bytes: 0, error: key.reason };
   }
 
-  // Single-flight goes here: take the key's lease, or (a waiter) answer from S3 or with the holder's verdict.
-
   // A variant's redirect goes to the viewer's own URL (path and query), which the function folds back into the same key.
   // (For a plain object viewerPath is rawPath and the viewer's own query goes along.)
   const location = selfRedirectLocation(key.viewerPath, `/${key.originPath}`, key.query || event.rawQueryString);
-  return fetchAndStore(env, { key, viewerHeaders: event.headers ?? {}, viewer: { response: viewer, headOnly, location } });
+  const sink = { response: viewer, headOnly, location };
+  const fetch = () => fetchAndStore(env, { key, viewerHeaders: event.headers ?? {}, viewer: sink });
+  // The key's lease: the holder fetches; a waiter answers from S3 or with the holder's verdict.
+  return flight ? singleFlight(env, flight, { key: key.key, viewer: sink, fetch }) : fetch();
 }
 
 /** OPTIONS and methods other than GET and HEAD are answered here; undefined for GET and HEAD. */

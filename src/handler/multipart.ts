@@ -5,6 +5,7 @@
  */
 import {
   AbortMultipartUploadCommand,
+  ChecksumAlgorithm,
   CompletedPart,
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
@@ -13,6 +14,12 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { conditionParams, StorePrecondition } from './precondition';
+
+/**
+ * The checksum every write carries (PutObject, CreateMultipartUpload, each UploadPart), whatever the SDK's default:
+ * S3 checks it before it keeps a byte. CRC32 because the SDK computes it natively (zlib), where CRC32C runs in JavaScript.
+ */
+export const UPLOAD_CHECKSUM = ChecksumAlgorithm.CRC32;
 
 /** The options every request of the upload is sent with (the deadline's signal). */
 export type SendOptions = { abortSignal?: AbortSignal } | undefined;
@@ -54,7 +61,7 @@ export class MultipartUpload {
     const { s3, params } = this.target;
     const upload = this.uploadId
       .then((UploadId) => s3.send(new UploadPartCommand({
-        Bucket: params.Bucket, Key: params.Key, UploadId, PartNumber: partNumber, Body: body,
+        Bucket: params.Bucket, Key: params.Key, UploadId, PartNumber: partNumber, Body: body, ChecksumAlgorithm: UPLOAD_CHECKSUM,
       }), this.target.sendOptions))
       .then((out) => {
         this.parts.push({
@@ -113,12 +120,8 @@ export class MultipartUpload {
 
   private async create(): Promise<string> {
     const { s3, params } = this.target;
-    // As lib-storage does: with the SDK's default checksums on, parts carry a CRC32 that S3 checks at completion.
-    const checksums = await s3.config.requestChecksumCalculation();
-    const out = await s3.send(new CreateMultipartUploadCommand({
-      ...params,
-      ChecksumAlgorithm: checksums === 'WHEN_SUPPORTED' ? 'CRC32' : undefined,
-    }), this.target.sendOptions);
+    // Each part then carries its CRC32, which S3 checks on arrival and again (listed with the part) at completion.
+    const out = await s3.send(new CreateMultipartUploadCommand({ ...params, ChecksumAlgorithm: UPLOAD_CHECKSUM }), this.target.sendOptions);
     if (!out.UploadId) throw new Error('CreateMultipartUpload returned no UploadId');
     return out.UploadId;
   }

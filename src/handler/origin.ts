@@ -6,12 +6,13 @@
  * timeout on the body, and redirects followed only within the endpoint's
  * scheme, host and port.
  */
-import * as http from 'node:http';
-import * as https from 'node:https';
 import { pipeline, Readable, Transform, TransformCallback } from 'node:stream';
 import { forwardHeaderProblem, originHeaderNameProblem } from '../config';
-import { toError } from './errors';
+import { nodeTransport, OriginTimeoutError, OriginTransport, RawOriginResponse } from './origin-transport';
 import { isSameOrigin } from './origin-url';
+
+export { createNodeTransport, keepAliveAgents, nodeTransport, OriginTimeoutError } from './origin-transport';
+export type { OriginAgents, OriginTransport, RawOriginResponse } from './origin-transport';
 
 /** Most redirects followed for one object. */
 export const MAX_REDIRECTS = 5;
@@ -24,33 +25,6 @@ const VERSION: string = require('../../package.json').version;
 
 /** The `user-agent` the origin sees unless `originHeaders` sets one. */
 export const USER_AGENT = `cdk-mirror-origin/${VERSION}`;
-
-/** The origin was too slow: no response headers, or a body that stopped. */
-export class OriginTimeoutError extends Error {
-  constructor(
-    /** What was awaited. */
-    public readonly phase: 'headers' | 'body',
-    timeoutMs: number,
-  ) {
-    super(phase === 'headers' ? `no response headers within ${timeoutMs} ms` : `no body bytes for ${timeoutMs} ms`);
-    this.name = 'OriginTimeoutError';
-  }
-}
-
-/** A response as the transport gives it: status, headers, undecoded body. */
-export interface RawOriginResponse {
-  readonly status: number;
-  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
-  readonly body: Readable;
-}
-
-/**
- * Sends one GET; rejects on a connection failure, when no response headers came within `headersTimeoutMs`, or when
- * `signal` aborts first.
- */
-export type OriginTransport = (
-  url: URL, headers: Readonly<Record<string, string>>, headersTimeoutMs: number, signal?: AbortSignal,
-) => Promise<RawOriginResponse>;
 
 /** One request for an object at the origin. */
 export interface OriginRequest {
@@ -139,29 +113,6 @@ export async function fetchOrigin(req: OriginRequest): Promise<OriginResponse> {
     url = next;
   }
 }
-
-/** Sends a GET with `node:http(s)` on a connection of its own (a socket kept across a frozen Lambda container goes stale). */
-export const nodeTransport: OriginTransport = (url, headers, headersTimeoutMs, signal) => new Promise((resolve, reject) => {
-  // The signal only matters until the headers: after them the caller stops the body itself.
-  const request = (url.protocol === 'https:' ? https : http).request(url, { method: 'GET', headers, agent: false });
-  const onAbort = () => request.destroy(toError(signal?.reason));
-  signal?.addEventListener('abort', onAbort, { once: true });
-  if (signal?.aborted) onAbort();
-  // One timer from the start covers DNS, connect, TLS and the wait for headers.
-  const timer = setTimeout(() => request.destroy(new OriginTimeoutError('headers', headersTimeoutMs)), headersTimeoutMs);
-  request.on('response', (response) => {
-    clearTimeout(timer);
-    signal?.removeEventListener('abort', onAbort);
-    resolve({ status: response.statusCode ?? 0, headers: response.headers, body: response });
-  });
-  // Errors after the headers reach the response body; this listener keeps them from going unhandled.
-  request.on('error', (err) => {
-    clearTimeout(timer);
-    signal?.removeEventListener('abort', onAbort);
-    reject(err);
-  });
-  request.end();
-});
 
 /**
  * Passes a body through and fails it when no bytes arrive for `timeoutMs`

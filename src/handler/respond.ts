@@ -18,8 +18,11 @@ export const ALLOWED_METHODS = 'GET, HEAD, OPTIONS';
  */
 export const MIRROR_HEADER = 'x-mirror';
 
-/** The value of `MIRROR_HEADER`. */
+/** The value of `MIRROR_HEADER` on an answer made after an origin request. */
 export const MISS = 'miss';
+
+/** The value of `MIRROR_HEADER` on a single-flight waiter's answer: another request fetched the object (or failed to). */
+export const WAITED = 'waited';
 
 /** Origin response headers repeated to the viewer with the object. */
 const VIEWER_HEADERS = ['cache-control', 'etag', 'last-modified', 'content-encoding', 'content-disposition', 'content-language', 'expires'];
@@ -35,7 +38,7 @@ export class ViewerResponse {
   /** Why the answer was aborted, if it was: the handler rejects with it once its work is done. */
   public abortError?: Error;
   private readonly settled: Promise<void>;
-  private miss = false;
+  private mark?: string;
 
   constructor(private readonly stream: Writable) {
     this.settled = new Promise((resolve) => {
@@ -55,7 +58,12 @@ export class ViewerResponse {
 
   /** From now on every answer says it comes from the origin (the origin is being asked for this request). */
   markMiss(): void {
-    this.miss = true;
+    this.mark = MISS;
+  }
+
+  /** From now on every answer says it waited for another request's fetch (single-flight), without one of its own. */
+  markWaited(): void {
+    this.mark = WAITED;
   }
 
   /** Sets the status and headers the first `write()` sends. */
@@ -63,7 +71,7 @@ export class ViewerResponse {
     if (this.started) throw new Error('the response has already started');
     this.status = status;
     if (this.gone || this.stream.destroyed) return;
-    const all = this.miss ? { ...headers, [MIRROR_HEADER]: MISS } : { ...headers };
+    const all = this.mark ? { ...headers, [MIRROR_HEADER]: this.mark } : { ...headers };
     awslambda.HttpResponseStream.from(this.stream, { statusCode: status, headers: all });
   }
 

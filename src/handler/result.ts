@@ -51,6 +51,22 @@ export type Outcome =
 /** How the viewer got a stored object: the body as it arrived, or a redirect to the bucket once stored. */
 export type Delivery = 'streamed' | 'redirected';
 
+/** A viewer request's part in single-flight (DESIGN.md, "Round 2: single-flight"). */
+export interface SingleFlightRecord {
+  /**
+   * `holder`: took the key's lease and fetched; `took-over`: took over a lease whose holder was gone (or done without
+   * a verdict it could use) and fetched; `waiter`: answered without a fetch; `unavailable`: the lease table failed,
+   * so it fetched without a lease.
+   */
+  readonly role: 'holder' | 'took-over' | 'waiter' | 'unavailable';
+  /** Milliseconds spent waiting for another request's lease. */
+  readonly waitedMs?: number;
+  /** A waiter's: the holder's outcome it answered with (`stored` when it answered from the bucket). */
+  readonly holderOutcome?: Outcome;
+  /** What went wrong with the lease table, in one line. */
+  readonly error?: string;
+}
+
 /** What one request (or one job item) did. */
 export interface RequestResult {
   /** The S3 key (absent when the path was rejected). */
@@ -78,4 +94,6 @@ export interface RequestResult {
   readonly droppedHeaders?: readonly string[];
   /** What went wrong, in one line. */
   readonly error?: string;
+  /** Its part in single-flight, when the mirror has a lease table. */
+  readonly singleFlight?: SingleFlightRecord;
 }

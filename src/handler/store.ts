@@ -14,7 +14,7 @@ import { MAX_PARTS, partSizeFor, UPLOAD_QUEUE_SIZE } from '../config';
 import { graceAfter } from './deadline';
 import { toError } from './errors';
 import { collectYoungGarbage } from './memory';
-import { MultipartUpload } from './multipart';
+import { MultipartUpload, UPLOAD_CHECKSUM } from './multipart';
 import { PartPool } from './part-pool';
 import { conditionParams, CREATE_ONLY, isPreconditionFailure, StorePrecondition } from './precondition';
 import type { StoredHeaders } from './stored-headers';
@@ -214,7 +214,9 @@ export class ObjectStore {
     if (!this.multipart) {
       const body = this.current ? this.current.subarray(0, this.filled) : Buffer.alloc(0);
       this.firstWriteAt = this.clock();
-      const put = new PutObjectCommand({ ...this.objectParams(), Body: body, ContentLength: body.length, ...conditionParams(this.precondition) });
+      const put = new PutObjectCommand({
+        ...this.objectParams(), Body: body, ContentLength: body.length, ChecksumAlgorithm: UPLOAD_CHECKSUM, ...conditionParams(this.precondition),
+      });
       return (await this.target.s3.send(put, this.sendOptions())).ETag;
     }
     const upload = this.multipart;

@@ -71,7 +71,8 @@ export class MirrorJobs extends Construct {
     });
 
     const stack = Stack.of(this);
-    const mirrorEnvironment = toEnvironment(internals.config, {
+    // Jobs take no lease (a job's fetch is one per key already; a viewer's concurrent miss costs at most one more).
+    const mirrorEnvironment = toEnvironment({ ...internals.config, leaseTableName: '' }, {
       json: (value) => stack.toJsonString(value),
       number: (value) => Tokenization.stringifyNumber(value),
     });

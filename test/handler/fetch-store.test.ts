@@ -50,6 +50,9 @@ function config(): MirrorConfig {
     maxObjectSizeBytes: 100 * MiB,
     variantQueryStrings: [],
     mirrorName: 'Stack/Mirror/Default',
+    leaseTableName: '',
+    leaseStaleMs: 15_000,
+    leaseWaitMs: 10_000,
   };
 }
 
@@ -66,7 +69,6 @@ function localClient(): S3Client {
     forcePathStyle: true,
     region: 'us-east-1',
     credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-    requestChecksumCalculation: 'WHEN_REQUIRED',
   });
 }
 

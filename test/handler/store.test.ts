@@ -238,9 +238,13 @@ describe('storeObject, part assembly', () => {
     expect(complete.MultipartUpload?.Parts?.map((p) => [p.PartNumber, p.ETag, p.ChecksumCRC32])).toEqual(numbers.map((n) => [n, `"${n}"`, `crc-${n}`]));
   });
 
-  test('with the SDK default checksums the multipart upload asks for CRC32 parts', async () => {
+  test('every write names its checksum (CRC32), whatever the client computes by default', async () => {
     await storeObject(request(Readable.from([bytes(11 * MiB)]), 11 * MiB));
     expect(s3Mock.commandCalls(CreateMultipartUploadCommand)[0].args[0].input.ChecksumAlgorithm).toBe('CRC32');
+    expect(s3Mock.commandCalls(UploadPartCommand).map((call) => call.args[0].input.ChecksumAlgorithm)).toEqual(['CRC32', 'CRC32', 'CRC32']);
+    s3Mock.resetHistory();
+    await storeObject(request(Readable.from([bytes(MiB)]), MiB));
+    expect(s3Mock.commandCalls(PutObjectCommand)[0].args[0].input.ChecksumAlgorithm).toBe('CRC32');
   });
 
   test.each([

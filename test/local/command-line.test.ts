@@ -112,14 +112,24 @@ describe('npx projen bench', () => {
       write: true,
       handlerDir: undefined,
       metricsOnly: false,
+      realistic: { roundTripMs: 40, bytesPerSecond: 50e6, herd: 8 },
     });
-    expect(parseBenchFlags(['--metrics-only']).metricsOnly).toBe(true);
+    expect(parseBenchFlags(['--rtt', '100', '--bandwidth=10', '--herd', '4']).realistic).toEqual({ roundTripMs: 100, bytesPerSecond: 10e6, herd: 4 });
+    expect(parseBenchFlags(['--no-realistic']).realistic).toBeUndefined();
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-flags-'));
     try {
       fs.writeFileSync(path.join(dir, 'index.js'), '');
       expect(parseBenchFlags(['--runs', '3', '--sizes=16,1', '--cold-starts', '0', '--no-bandwidth-cap', '--no-write', '--handler-dir', dir]))
         .toEqual({
-          help: false, runs: 3, sizes: [MiB, 16 * MiB], coldStarts: 0, bandwidthCap: false, write: false, handlerDir: dir, metricsOnly: false,
+          help: false,
+          runs: 3,
+          sizes: [MiB, 16 * MiB],
+          coldStarts: 0,
+          bandwidthCap: false,
+          write: false,
+          handlerDir: dir,
+          metricsOnly: false,
+          realistic: { roundTripMs: 40, bytesPerSecond: 50e6, herd: 8 },
         });
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
@@ -132,6 +142,7 @@ describe('npx projen bench', () => {
     for (const sizes of ['', '1,,2', '0', 'big', '0.1']) {
       expect(usageError(() => parseBenchFlags([`--sizes=${sizes}`])).message).toBe('--sizes must list sizes in MiB, e.g. 1,16,128');
     }
+    expect(usageError(() => parseBenchFlags(['--herd', '1'])).message).toBe('--herd must be an integer ≥ 2, got "1"');
     expect(usageError(() => parseBenchFlags(['--handler-dir', '/nonexistent'])).message).toBe('--handler-dir must be a directory holding index.js, got "/nonexistent"');
     expect(usageError(() => parseBenchFlags(['--size', '1'])).message).toBe(`unknown argument "--size"\n\n${BENCH_USAGE}`);
   });

@@ -7,7 +7,7 @@
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
-import { Size } from 'aws-cdk-lib';
+import { Duration, Size } from 'aws-cdk-lib';
 import { sendAndSettle, sendRaw, sha256, synthesizeForTest } from './helpers';
 import { expectLargeStoredBeforeRedirect, expectMissThenHit, originCount, Setup, storedObject } from './scenarios';
 import { LocalOrigin, patternBuffer, startOrigin } from '../../local/origin/server';
@@ -97,15 +97,19 @@ test('the query string is neither part of the key nor sent to the origin', async
   expect(second.reply.body.toString()).toBe('query-free');
 });
 
-test('a 404 from the origin passes through and nothing is stored', async () => {
+test('a 404 from the origin passes through and nothing is stored; for notFoundTtl it is answered without asking again', async () => {
   const first = await sendAndSettle(setup.mirror, '/nowhere.html');
   expect(first.reply.status).toBe(404);
   expect(first.reply.headers['cache-control']).toBe('public, max-age=10');
   expect(first.record.handlerLog).toMatchObject({ outcome: 'not-found' });
   expect(await storedObject(setup, '/nowhere.html')).toBeUndefined();
+  // Another edge (the stand-in caches nothing) asks within the 10 s: the function answers the same 404 itself.
   const second = await sendAndSettle(setup.mirror, '/nowhere.html');
   expect(second.record.cloudFront.failover).toBe(true);
-  expect(originCount(setup, '/nowhere.html')).toBe(2);
+  expect(second.reply.status).toBe(404);
+  expect(second.reply.headers['x-mirror']).toBe('waited');
+  expect(second.record.handlerLog).toMatchObject({ outcome: 'waited', singleFlight: { role: 'waiter', holderOutcome: 'not-found' } });
+  expect(originCount(setup, '/nowhere.html')).toBe(1);
 });
 
 test('HEAD on a miss answers the headers and stores the object', async () => {
@@ -210,7 +214,10 @@ describe('"/" never returns a bucket listing', () => {
   let disposePlain: (() => void) | undefined;
 
   beforeAll(async () => {
-    const synthesized = synthesizeForTest((stack) => new MirrorOriginDistribution(stack, 'Mirror', { endpoint: `${origin.url}/base` }));
+    // No 404 kept (notFoundTtl 0): the root's 404 is not reused when the tests below add an index.html right after.
+    const synthesized = synthesizeForTest((stack) => new MirrorOriginDistribution(stack, 'Mirror', {
+      endpoint: `${origin.url}/base`, notFoundTtl: Duration.seconds(0),
+    }));
     disposePlain = synthesized.dispose;
     plain = { mirror: await startLocalMirror({ spec: synthesized.spec }), origin, originBase: '/base', keyPrefix: '' };
     expect(plain.mirror.spec.distribution.behaviors).toMatchObject([{ primary: { kind: 's3', originPath: '' } }]);

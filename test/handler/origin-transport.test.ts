@@ -1,0 +1,97 @@
+/**
+ * Origin connections of a warm container, against the real origin stand-in (connections counted there): kept and
+ * reused, TLS sessions resumed, and a kept connection the origin had dropped retried once on a new one.
+ */
+import type { Readable } from 'node:stream';
+import { LocalOrigin, startOrigin } from '../../local/origin/server';
+import { createLocalTls, LocalTls } from '../../local/origin/tls';
+import { createNodeTransport, keepAliveAgents, OriginAgents, OriginTransport } from '../../src/handler/origin-transport';
+
+let origin: LocalOrigin;
+let tlsOrigin: LocalOrigin;
+let tls: LocalTls;
+const agents: OriginAgents[] = [];
+
+beforeAll(async () => {
+  tls = createLocalTls();
+  [origin, tlsOrigin] = await Promise.all([startOrigin(), startOrigin({ tls })]);
+  for (const o of [origin, tlsOrigin]) {
+    o.route('/a', { body: 'first' });
+    o.route('/b', { body: 'second' });
+    o.route('/c', { body: 'third' });
+  }
+});
+
+afterAll(async () => {
+  for (const a of agents) {
+    a.http.destroy();
+    a.https.destroy();
+  }
+  await Promise.all([origin?.close(), tlsOrigin?.close()]);
+  tls?.dispose();
+});
+
+function transport(ca?: string): { send: OriginTransport; agents: OriginAgents } {
+  const kept = keepAliveAgents(ca);
+  agents.push(kept);
+  return { send: createNodeTransport(kept), agents: kept };
+}
+
+async function text(body: Readable): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of body) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString();
+}
+
+async function get(send: OriginTransport, base: string, path: string): Promise<{ status: number; body: string }> {
+  const response = await send(new URL(`${base}${path}`), { 'accept-encoding': 'identity' }, 30_000);
+  return { status: response.status, body: await text(response.body) };
+}
+
+test('a warm container\'s requests share one connection; without agents each has its own', async () => {
+  const before = origin.connections.length;
+  const { send } = transport();
+  expect(await get(send, origin.url, '/a')).toEqual({ status: 200, body: 'first' });
+  expect(await get(send, origin.url, '/b')).toEqual({ status: 200, body: 'second' });
+  expect(origin.connections.length - before).toBe(1);
+  expect(origin.requests.slice(-2).map((r) => r.reused)).toEqual([false, true]);
+
+  const fresh = createNodeTransport(false);
+  await get(fresh, origin.url, '/a');
+  await get(fresh, origin.url, '/b');
+  expect(origin.connections.length - before).toBe(3);
+});
+
+test('a kept connection the origin dropped fails before any byte: retried once on a new connection', async () => {
+  origin.route('/dropped', { body: 'answered on a new connection', fault: { kind: 'reset-if-reused' } });
+  const { send } = transport();
+  await get(send, origin.url, '/a');
+  const before = origin.connections.length;
+  expect(await get(send, origin.url, '/dropped')).toEqual({ status: 200, body: 'answered on a new connection' });
+  const tries = origin.requests.filter((r) => r.url === '/dropped');
+  expect(tries.map((r) => r.reused)).toEqual([true, false]);
+  expect(origin.connections.length - before).toBe(1);
+});
+
+test('one retry only, and only for a reused connection: a reset on a new connection, or twice, fails the request', async () => {
+  origin.route('/reset', { fault: { kind: 'reset-before-headers' } });
+  const { send } = transport();
+  await expect(get(send, origin.url, '/reset')).rejects.toMatchObject({ code: 'ECONNRESET' });
+  expect(origin.requests.filter((r) => r.url === '/reset')).toHaveLength(1);
+  await get(send, origin.url, '/a');
+  await expect(get(send, origin.url, '/reset')).rejects.toMatchObject({ code: 'ECONNRESET' });
+  expect(origin.requests.filter((r) => r.url === '/reset').map((r) => r.reused)).toEqual([false, true, false]);
+});
+
+test('https: the connection is kept, and a new one resumes the TLS session', async () => {
+  const { send, agents: kept } = transport(tls.ca);
+  const before = tlsOrigin.connections.length;
+  expect(await get(send, tlsOrigin.url, '/a')).toEqual({ status: 200, body: 'first' });
+  expect(await get(send, tlsOrigin.url, '/b')).toEqual({ status: 200, body: 'second' });
+  expect(tlsOrigin.connections.length - before).toBe(1);
+  // The origin closed it (idle): the next connection skips the full handshake.
+  for (const sockets of Object.values(kept.https.freeSockets)) for (const socket of sockets ?? []) socket.destroy();
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  expect(await get(send, tlsOrigin.url, '/c')).toEqual({ status: 200, body: 'third' });
+  expect(tlsOrigin.connections.slice(before).map((c) => c.resumed)).toEqual([false, true]);
+});
