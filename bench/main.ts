@@ -18,11 +18,11 @@ import { measureColdStarts, SHIPPED_BUNDLE_DIR } from './cold-start';
 import { parseBenchFlags, USAGE } from './flags';
 import { BenchObject, measureDirect, measureMiss } from './measure';
 import { measureMetricsCost } from './metrics-cost';
-import { renderMetricsCost, replaceMetricsSection } from './metrics-report';
+import { METRICS_SECTION, renderMetricsCost } from './metrics-report';
 import { measureRealistic, RealisticResults } from './realistic';
 import { renderRealistic } from './realistic-report';
 import { renderReport, renderRuns, RunInfo, Sample, Variant } from './report';
-import { withKeptSections } from './results-sections';
+import { sectionBlock, withKeptSections, writeSection } from './results-sections';
 import { MirrorVariant, startStacks } from './stacks';
 import { failureText } from '../local/command-line';
 import { STREAM_BURST_BYTES } from '../local/lambda/function-url';
@@ -142,10 +142,10 @@ async function main(): Promise<void> {
   if (options.realistic) realistic = await measureRealistic({ ...options.realistic, runs: options.runs, log });
   if (options.coldStarts > 0) log(`cold start: ${options.coldStarts} fresh processes per option …\n`);
   const coldStarts = options.coldStarts > 0 ? await measureColdStarts(options.coldStarts) : [];
-  const metricsCost = options.coldStarts > 0 ? `\n${renderMetricsCost(await measureMetricsCost(options.coldStarts, WARM_CALLS))}` : '';
+  const metricsCost = options.coldStarts > 0 ? renderMetricsCost(await measureMetricsCost(options.coldStarts, WARM_CALLS)) : undefined;
   const report = renderReport(samples, options.sizes, coldStarts, info, performance.now() - benchStarted)
-    + (realistic ? `\n${renderRealistic(realistic)}` : '') + metricsCost;
-  process.stdout.write(`\n${report}`);
+    + (realistic ? `\n${renderRealistic(realistic)}` : '');
+  process.stdout.write(`\n${report}${metricsCost ? `\n${metricsCost}` : ''}`);
   // Rendered on every run, so a broken chart fails here (and in CI) even with --no-write.
   const chart = await renderChart(samples, options.sizes, info);
   const failed = samples.some((s) => s.measurement.problems.length > 0)
@@ -161,6 +161,8 @@ async function main(): Promise<void> {
       `Written by \`${command}\` on ${info.date}.`,
       '',
       report,
+      // Without cold starts the metrics were not measured: the file's section is kept (withKeptSections).
+      ...(metricsCost ? [sectionBlock(METRICS_SECTION, metricsCost)] : []),
       '<details><summary>Every run</summary>',
       '',
       renderRuns(samples),
@@ -182,7 +184,7 @@ async function metricsOnly(coldStarts: number, write: boolean): Promise<void> {
   const section = renderMetricsCost(await measureMetricsCost(Math.max(coldStarts, 1), WARM_CALLS), note);
   process.stdout.write(`\n${section}`);
   if (!write) return;
-  fs.writeFileSync(RESULTS_FILE, replaceMetricsSection(fs.readFileSync(RESULTS_FILE, 'utf8'), section));
+  writeSection(RESULTS_FILE, METRICS_SECTION, section);
   process.stdout.write(`\nWrote the metrics section of ${path.relative(ROOT, RESULTS_FILE)}.\n`);
 }
 

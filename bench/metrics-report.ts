@@ -1,14 +1,15 @@
 /**
- * The metrics-cost section of bench/results.md, between markers so that `npx projen bench --metrics-only` can
- * rewrite it alone: both options side by side, the difference, and the issue's thresholds judged on the medians.
+ * The metrics-cost section of bench/results.md (section `metrics-cost`, see results-sections.ts, so that
+ * `npx projen bench --metrics-only` can rewrite it alone): both options side by side, the difference, and the
+ * issue's thresholds judged on the medians.
  */
 import { METRICS_COST_LIMITS, MetricsOption } from './metrics-cost';
 import { formatMs, median } from './report';
 
-export const METRICS_SECTION_START = '<!-- metrics-cost -->';
-export const METRICS_SECTION_END = '<!-- /metrics-cost -->';
+/** The section's name in bench/results.md. */
+export const METRICS_SECTION = 'metrics-cost';
 
-/** The section, markers included. */
+/** The section's markdown (without its markers). */
 export function renderMetricsCost(options: readonly MetricsOption[], writtenBy?: string): string {
   const [none, emf] = options;
   const us = (values: readonly number[]) => median(values)!;
@@ -21,8 +22,6 @@ export function renderMetricsCost(options: readonly MetricsOption[], writtenBy?:
   const signed = (ms: number) => `${ms >= 0 ? '+' : '−'}${formatMs(Math.abs(ms))}`;
   const signedUs = (ms: number) => `${ms >= 0 ? '+' : '−'}${Math.abs(ms * 1000).toFixed(1)} µs`;
   return [
-    METRICS_SECTION_START,
-    '',
     ...(writtenBy ? [writtenBy, ''] : []),
     'Metrics cost: the shipped handler (each log line also an EMF record, serialized by @aws-lambda-powertools/metrics) against ' +
       'the same handler built with the plain JSON log line and no EMF library. Cold start: each bundle loaded in fresh processes ' +
@@ -45,15 +44,5 @@ export function renderMetricsCost(options: readonly MetricsOption[], writtenBy?:
     `| metrics add at most ${METRICS_COST_LIMITS.warmMs} ms to a warm request | ${warmDeltaMs <= METRICS_COST_LIMITS.warmMs ? 'yes' : '**no**'} | ` +
       `${signedUs(warmDeltaMs)} per request (${(warmDeltaMs / METRICS_COST_LIMITS.warmMs * 100).toFixed(1)}% of the limit) |`,
     '',
-    METRICS_SECTION_END,
-    '',
   ].join('\n');
-}
-
-/** `results` with its metrics section replaced by `section` (appended when it has none). */
-export function replaceMetricsSection(results: string, section: string): string {
-  const start = results.indexOf(METRICS_SECTION_START);
-  const end = results.indexOf(METRICS_SECTION_END);
-  if (start < 0 || end < start) return `${results.trimEnd()}\n\n${section}`;
-  return `${results.slice(0, start)}${section.trimEnd()}${results.slice(end + METRICS_SECTION_END.length)}`;
 }

@@ -14,9 +14,14 @@ export function withKeptSections(file: string, text: string): string {
   return kept.length === 0 ? text : `${text.replace(/\n*$/, '\n\n')}${kept.join('\n')}`;
 }
 
+/** `markdown` between the markers of section `name`. */
+export function sectionBlock(name: string, markdown: string): string {
+  return `<!-- section:${name} -->\n${markdown.trim()}\n<!-- /section:${name} -->\n`;
+}
+
 /** Writes section `name` of `file` (replacing it, or appending it). */
 export function writeSection(file: string, name: string, markdown: string): void {
-  const block = `<!-- section:${name} -->\n${markdown.trim()}\n<!-- /section:${name} -->\n`;
+  const block = sectionBlock(name, markdown);
   const existing = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
   const pattern = new RegExp(`<!-- section:${name} -->[\\s\\S]*?<!-- /section:${name} -->\\n?`);
   fs.writeFileSync(file, pattern.test(existing) ? existing.replace(pattern, block) : `${existing.replace(/\n*$/, '\n\n')}${block}`);
