@@ -1,0 +1,35 @@
+/**
+ * The README stays short and true: its size limit (the detail lives in docs/), and the benchmark figures it
+ * quotes, which must be the ones `npx projen bench` recorded in bench/results.md.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+const ROOT = path.join(__dirname, '..');
+const README = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+const RESULTS = fs.readFileSync(path.join(ROOT, 'bench', 'results.md'), 'utf8');
+
+/** A cell of the results' main table: the row of `size` and `design`, the column at `index` (0 = object). */
+function resultCell(size: string, design: string, index: number): string {
+  const row = RESULTS.split('\n').find((line) => line.startsWith(`| ${size} | ${design} |`));
+  if (row === undefined) throw new Error(`bench/results.md has no row "${size} | ${design}"`);
+  return row.split('|').map((cell) => cell.trim())[index + 1];
+}
+
+test('README.md is at most 25 KB: each subject\'s detail lives in its docs/ page', () => {
+  expect(Buffer.byteLength(README)).toBeLessThanOrEqual(25 * 1024);
+});
+
+test('the figures the README quotes are the recorded benchmark\'s', () => {
+  const sentence = README.replace(/\s+/g, ' ').match(
+    /a 1 MiB miss reached the viewer's first byte in ([\d.]+ m?s) \(([\d.]+ m?s) with the original design\), and a 512 MiB object peaked at ([\d.]+ MiB) of memory \(([\d.]+ MiB)\)/,
+  );
+  expect(sentence).not.toBeNull();
+  const [, firstByte, originalFirstByte, peak, originalPeak] = sentence!;
+  expect({ firstByte, originalFirstByte, peak, originalPeak }).toEqual({
+    firstByte: resultCell('1 MiB', 'this handler', 2),
+    originalFirstByte: resultCell('1 MiB', 'original design', 2),
+    peak: resultCell('512 MiB', 'this handler', 5),
+    originalPeak: resultCell('512 MiB', 'original design', 5),
+  });
+});
