@@ -96,27 +96,41 @@ export class MirrorOriginDistribution extends Construct {
    * The share of the distribution's requests served without any mirror's handler, in percent: 100 × (1 − (the
    * handlers' invocations + throttles) ÷ CloudFront requests). CloudFront's metrics are in us-east-1, so this is for
    * graphs (CloudWatch refuses alarms across regions). Call it after the last `addMirror()`: it counts the mirrors so far.
+   * @param props the period, label … to change
    */
   public metricMirrorHitRatio(props?: cloudwatch.MathExpressionOptions): cloudwatch.MathExpression {
     return mirrorHitRatio(this.distribution, [this.mirror, ...this.mirrors.values()].map((mirror) => mirror.handler), props);
   }
 
-  /** The default mirror's misses, all or of one `outcome` (`MirrorOrigin.metricMisses`). */
+  /**
+   * The default mirror's misses (`MirrorOrigin.metricMisses`).
+   * @param outcome only those of this outcome (docs/how-it-works.md#outcomes)
+   * @param props the statistic, period, label … to change
+   */
   public metricMisses(outcome?: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.mirror.metricMisses(outcome, props);
   }
 
-  /** The default mirror's bytes from the origin (`MirrorOrigin.metricBytesFromOrigin`). */
+  /**
+   * The default mirror's bytes from the origin (`MirrorOrigin.metricBytesFromOrigin`).
+   * @param props the statistic, period, label … to change
+   */
   public metricBytesFromOrigin(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.mirror.metricBytesFromOrigin(props);
   }
 
-  /** The default mirror's origin first-byte latency (`MirrorOrigin.metricOriginLatency`). */
+  /**
+   * The default mirror's origin first-byte latency (`MirrorOrigin.metricOriginLatency`).
+   * @param props the statistic, period, label … to change
+   */
   public metricOriginLatency(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.mirror.metricOriginLatency(props);
   }
 
-  /** The default mirror's time to store (`MirrorOrigin.metricStoreDuration`). */
+  /**
+   * The default mirror's time to store (`MirrorOrigin.metricStoreDuration`).
+   * @param props the statistic, period, label … to change
+   */
   public metricStoreDuration(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.mirror.metricStoreDuration(props);
   }

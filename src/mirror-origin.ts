@@ -10,7 +10,8 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { acknowledgeOriginFindings } from './acknowledgements';
 import { DEFAULTS, FUNCTION_URL_READ_TIMEOUT_SECONDS, MirrorConfig, toEnvironment } from './config';
-import { CORS_PROP_DEFAULTS, ORIGIN_PROP_DEFAULTS } from './defaults';
+import { addBucketCors, newCorsPolicy } from './cors';
+import { ORIGIN_PROP_DEFAULTS } from './defaults';
 import { ERROR_CACHING_STATUS_CODES, MirrorBinding, bindingProblems, findDistribution } from './distribution-requirements';
 import { MirrorFunction } from './handler/mirror-function';
 import { registerInternals } from './internals';
@@ -76,7 +77,7 @@ export class MirrorOrigin extends Construct {
     this.mirrorName = props.mirrorName ?? this.node.path;
     const ownsBucket = props.bucket === undefined;
     this.bucket = props.bucket ?? newMirrorBucket(this);
-    if (props.cors) this.addBucketCors(props);
+    if (props.cors) addBucketCors(this.node.path, this.bucket, props.cors);
 
     const logGroup = new logs.LogGroup(this, 'HandlerLogGroup', {
       retention: props.logRetention ?? ORIGIN_PROP_DEFAULTS.logRetention,
@@ -138,7 +139,7 @@ export class MirrorOrigin extends Construct {
       compress: true,
       cachePolicy: props.cachePolicy ?? this.newCachePolicy(props),
       originRequestPolicy: this.newOriginRequestPolicy(props),
-      responseHeadersPolicy: props.responseHeadersPolicy ?? this.newCorsPolicy(props),
+      responseHeadersPolicy: props.responseHeadersPolicy ?? (props.cors ? newCorsPolicy(this, props.cors) : undefined),
       functionAssociations: this.variantFunction
         ? [{ function: this.variantFunction, eventType: cloudfront.FunctionEventType.VIEWER_REQUEST }]
         : undefined,
@@ -149,24 +150,34 @@ export class MirrorOrigin extends Construct {
   }
 
   /**
-   * Requests the handler served (misses in the bucket): all of them, or those of one outcome such as "stored" or
-   * "origin-error" (docs/operations.md lists them). Sum over 5 minutes.
+   * Requests the handler served (misses in the bucket). Sum over 5 minutes.
+   * @param outcome only those of this outcome, such as "stored", "waited" or "origin-error" (the list: docs/how-it-works.md#outcomes; another word fails)
+   * @param props the statistic, period, label … to change
    */
   public metricMisses(outcome?: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.operations.metrics.misses(outcome, props);
   }
 
-  /** Bytes of the bodies received from the origin. Sum over 5 minutes. */
+  /**
+   * Bytes of the bodies received from the origin. Sum over 5 minutes.
+   * @param props the statistic, period, label … to change
+   */
   public metricBytesFromOrigin(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.operations.metrics.bytesFromOrigin(props);
   }
 
-  /** Milliseconds until the origin's response headers (its first-byte latency). Median (p50) over 5 minutes. */
+  /**
+   * Milliseconds until the origin's response headers (its first-byte latency). Median (p50) over 5 minutes.
+   * @param props the statistic, period, label … to change
+   */
   public metricOriginLatency(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.operations.metrics.originLatency(props);
   }
 
-  /** Milliseconds from the first write to S3 to its confirmation. Median (p50) over 5 minutes. */
+  /**
+   * Milliseconds from the first write to S3 to its confirmation. Median (p50) over 5 minutes.
+   * @param props the statistic, period, label … to change
+   */
   public metricStoreDuration(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.operations.metrics.storeDuration(props);
   }
@@ -273,43 +284,6 @@ export class MirrorOrigin extends Construct {
       headerBehavior: cloudfront.OriginRequestHeaderBehavior.allowList(...headers),
       queryStringBehavior: cloudfront.OriginRequestQueryStringBehavior.none(),
       cookieBehavior: cloudfront.OriginRequestCookieBehavior.none(),
-    });
-  }
-
-  /** With `cors`, CloudFront adds the CORS headers to every answer, S3's and the handler's alike. */
-  private newCorsPolicy(props: MirrorOriginProps): cloudfront.IResponseHeadersPolicy | undefined {
-    const cors = props.cors;
-    if (!cors) return undefined;
-    return new cloudfront.ResponseHeadersPolicy(this, 'CorsPolicy', {
-      comment: 'cdk-mirror-origin: CORS for GET and HEAD',
-      corsBehavior: {
-        accessControlAllowOrigins: [...cors.allowedOrigins],
-        accessControlAllowMethods: ['GET', 'HEAD', 'OPTIONS'],
-        accessControlAllowHeaders: [...(cors.allowedHeaders ?? CORS_PROP_DEFAULTS.allowedHeaders)],
-        accessControlExposeHeaders: cors.exposedHeaders ? [...cors.exposedHeaders] : undefined,
-        accessControlAllowCredentials: false,
-        accessControlMaxAge: cors.maxAge ?? CORS_PROP_DEFAULTS.maxAge,
-        // One source of CORS headers for hits and misses: the policy's, whatever S3 sent.
-        originOverride: true,
-      },
-    });
-  }
-
-  /** The bucket's CORS rule, so that S3 answers the preflight OPTIONS of a hit or a miss alike. */
-  private addBucketCors(props: MirrorOriginProps): void {
-    const cors = props.cors!;
-    if (!(this.bucket instanceof s3.Bucket)) {
-      throw validationError(this.node.path, ['cors needs a bucket defined in this app (s3.Bucket): an imported bucket has no ' +
-        'addCorsRule. Either define the bucket here, or set its CORS rules yourself (aws s3api put-bucket-cors, GET and HEAD for your ' +
-        'origins), drop cors, and give responseHeadersPolicy a corsBehavior and forwardHeaders ' +
-        `${CORS_REQUEST_HEADERS.map((h) => `"${h}"`).join(', ')}`]);
-    }
-    this.bucket.addCorsRule({
-      allowedOrigins: [...cors.allowedOrigins],
-      allowedMethods: [s3.HttpMethods.GET, s3.HttpMethods.HEAD],
-      allowedHeaders: [...(cors.allowedHeaders ?? CORS_PROP_DEFAULTS.allowedHeaders)],
-      exposedHeaders: cors.exposedHeaders ? [...cors.exposedHeaders] : undefined,
-      maxAge: (cors.maxAge ?? CORS_PROP_DEFAULTS.maxAge).toSeconds(),
     });
   }
 }

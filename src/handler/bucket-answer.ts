@@ -85,13 +85,15 @@ function hitHeaders(head: HeadObjectCommandOutput): Record<string, string> {
   return headers;
 }
 
-/** The S3 answer, or undefined for a key that is not there (404 NoSuchKey / NotFound). */
+/** The S3 answer, or undefined for a key that is not there (404 NoSuchKey / NotFound, or 403 to a role without ListBucket). */
 async function absentAsUndefined<T>(request: Promise<T>): Promise<T | undefined> {
   try {
     return await request;
   } catch (err) {
     const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
     if (e.name === 'NoSuchKey' || e.name === 'NotFound' || e.$metadata?.httpStatusCode === 404) return undefined;
+    // The role may read its keys but not list the bucket, so S3 answers a missing key 403, never 404.
+    if (e.name === 'AccessDenied' || e.$metadata?.httpStatusCode === 403) return undefined;
     throw err;
   }
 }

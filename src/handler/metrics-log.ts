@@ -20,6 +20,8 @@ export interface MetricsLoggerOptions {
    * while its bytes from the origin still count.
    */
   readonly countMetricName?: string;
+  /** Dimensions every record also has, in both of its sets (a job's item function: `Job`). */
+  readonly extraDimensions?: Readonly<Record<string, string>>;
   /** Where each line goes (default: stdout). */
   readonly write?: (text: string) => void;
   /** Milliseconds since the epoch, the record's timestamp (default `Date.now`). */
@@ -54,9 +56,9 @@ export function metricsLogger(options: MetricsLoggerOptions): Logger {
   const metrics = new Metrics({ namespace: METRICS_NAMESPACE });
   // Powertools adds a `service` dimension to every set unless told otherwise: the sets are exactly [Mirror] and [Mirror, Outcome].
   metrics.clearDefaultDimensions();
-  metrics.setDefaultDimensions({ [DIMENSIONS.mirror]: options.mirrorName });
+  metrics.setDefaultDimensions({ [DIMENSIONS.mirror]: options.mirrorName, ...options.extraDimensions });
   return (line) => {
-    // A set of no dimensions beyond the default ones is [Mirror]: every metric has a total as well as one per outcome.
+    // A set of no dimensions beyond the default ones is [Mirror] (plus any extra): a total as well as one per outcome.
     metrics.addDimensions({});
     metrics.addDimensions({ [DIMENSIONS.outcome]: line.outcome });
     for (const metric of metricValues(line, options.countMetricName)) {

@@ -8,6 +8,7 @@ import { Construct } from 'constructs';
 import { cloudFrontMetric, errorRates, mirrorHitRatio } from './distribution-metrics';
 import { operationsOf } from './operations';
 import type { MirrorOrigin } from '../mirror-origin';
+import { validationError } from '../validation';
 
 /** Properties of a `MirrorOriginDashboard`. */
 export interface MirrorOriginDashboardProps {
@@ -70,8 +71,13 @@ export class MirrorOriginDashboard extends Construct {
    * @param mirror the mirror to show
    */
   public addMirror(mirror: MirrorOrigin): void {
+    const operations = operationsOf(mirror);
+    if (!operations) {
+      throw validationError(this.node.path, [`mirrors must hold MirrorOrigin constructs of this copy of cdk-mirror-origin, got ${mirror.node.path} ` +
+        '(two copies of the library in node_modules? npm ls cdk-mirror-origin)']);
+    }
     this.mirrors.push(mirror);
-    const metrics = operationsOf(mirror).metrics;
+    const metrics = operations.metrics;
     const width = 8;
     const percentiles = (metric: (props: cloudwatch.MetricOptions) => cloudwatch.IMetric) =>
       ['p50', 'p99'].map((statistic) => metric({ statistic, label: statistic }));

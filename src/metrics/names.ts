@@ -10,16 +10,23 @@ import type { Outcome } from '../handler/result';
 /** The CloudWatch namespace of every metric the handler writes. */
 export const METRICS_NAMESPACE = 'CdkMirrorOrigin';
 
-/** Dimension names: every metric has `Mirror`, and each also exists per `Outcome`. */
+/**
+ * Dimension names: every metric has `Mirror`, and each also exists per `Outcome`. A migration job's records also
+ * carry `Job` (its mode) in both sets, so the mirror's own [Mirror] and [Mirror, Outcome] metrics stay the viewer
+ * path's (the alarms and the origin budget read them) while a job's bytes from the origin are the same metric, per job.
+ */
 export const DIMENSIONS = {
   mirror: 'Mirror',
   outcome: 'Outcome',
+  job: 'Job',
 } as const;
 
 /** The metrics, each with its CloudWatch unit. */
 export const METRICS = {
   /** 1 per request the handler served (a miss in the bucket), whatever its outcome. */
   misses: { name: 'Misses', unit: 'Count' },
+  /** 1 per key a migration job's item function ran, whatever its outcome (dimensions Mirror and Job). */
+  jobItems: { name: 'JobItems', unit: 'Count' },
   /** Body bytes received from the origin. */
   bytesFromOrigin: { name: 'BytesFromOrigin', unit: 'Bytes' },
   /** Milliseconds until the origin's response headers; one value per request sent to the origin. */

@@ -17,11 +17,9 @@ const NAMES = new WeakMap<IConstruct, string>();
 /** Each mirror's operations, for the library's own constructs (the dashboard). */
 const OPERATIONS = new WeakMap<IConstruct, MirrorOperations>();
 
-/** The operations of a `MirrorOrigin`. */
-export function operationsOf(mirror: IConstruct): MirrorOperations {
-  const operations = OPERATIONS.get(mirror);
-  if (!operations) throw new Error(`${mirror.node.path} is not a MirrorOrigin`);
-  return operations;
+/** The operations of a `MirrorOrigin`, or undefined for anything else (say, a mirror of another copy of the library). */
+export function operationsOf(mirror: IConstruct): MirrorOperations | undefined {
+  return OPERATIONS.get(mirror);
 }
 
 /** A mirror's metrics, alarms and budget. */

@@ -4,7 +4,7 @@
  * test lets it go. Origin fetches are counted at the origin. Each waiter is known to wait once its own read of the
  * lease found it held; nothing sleeps.
  */
-import { S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { invoke, Invocation } from './invoke';
 import { LocalDynamoDb, startDynamoDb } from '../../local/dynamodb/server';
 import { installAwsLambdaGlobals, StreamingHandler } from '../../local/lambda/runtime';
@@ -51,7 +51,7 @@ interface Container {
   readonly held: Promise<void>;
 }
 
-function container(config: Partial<MirrorConfig> = {}, extra: { wallClock?: () => number; table?: string } = {}): Container {
+function container(config: Partial<MirrorConfig> = {}, extra: { wallClock?: () => number; table?: string; s3?: S3Client } = {}): Container {
   const leases = dynamoLeaseStore(dynamodb.client, extra.table ?? TABLE);
   let sawHeld!: () => void;
   const held = new Promise<void>((resolve) => (sawHeld = resolve));
@@ -73,7 +73,7 @@ function container(config: Partial<MirrorConfig> = {}, extra: { wallClock?: () =
       leaseTableName: TABLE,
       ...config,
     }),
-    s3: s3Client,
+    s3: extra.s3 ?? s3Client,
     leases: watched,
     wallClock: extra.wallClock,
     logger: (line) => logs.push(line),
@@ -230,4 +230,23 @@ test('a lease table that cannot be reached: the request fetches without a lease,
   const answer = await invoke(container({}, { table: 'missing-table' }).handler, { rawPath: '/no-table.bin', requestId: 'alone' });
   expect([answer.status, answer.body.toString()]).toEqual([200, 'fetched anyway']);
   expect(logOf('alone')).toMatchObject({ outcome: 'stored', singleFlight: { role: 'unavailable', error: expect.stringMatching(/ResourceNotFoundException/) } });
+});
+
+test('an object stored, then removed: S3\'s 403 for a key the role may read but not list (as on AWS) means not there, and one request fetches it again', async () => {
+  origin.route('/base/removed.bin', { body: 'stored twice' });
+  expect((await invoke(container().handler, { rawPath: '/removed.bin', requestId: 'first' })).status).toBe(200);
+  await s3Client.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: 'removed.bin' }));
+  // Without s3:ListBucket, S3 answers a read of a missing key 403 AccessDenied, not 404 (s3rver always says 404).
+  const denying = Object.create(s3Client) as S3Client;
+  denying.send = ((command: unknown, options?: unknown) => {
+    if ((command instanceof GetObjectCommand || command instanceof HeadObjectCommand) && command.input.Key === 'removed.bin') {
+      return Promise.reject(Object.assign(new Error('Access Denied'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } }));
+    }
+    return (s3Client.send as (c: unknown, o?: unknown) => Promise<unknown>)(command, options);
+  }) as S3Client['send'];
+  const again = await invoke(container({}, { s3: denying }).handler, { rawPath: '/removed.bin', requestId: 'again' });
+  expect([again.status, again.body.toString()]).toEqual([200, 'stored twice']);
+  expect(originCount('/removed.bin')).toBe(2);
+  expect(logOf('again')).toMatchObject({ outcome: 'stored', singleFlight: { role: 'took-over' } });
+  expect(logOf('again').singleFlight?.error).toBeUndefined();
 });

@@ -11,6 +11,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
 import { MirrorOrigin, MirrorOriginDashboard, MirrorOriginDistribution, MirrorOriginDistributionProps } from '../../src';
 import { ENVIRONMENT_VARIABLES } from '../../src/config';
 import { mirrorStack, onlyResource } from '../support/template';
@@ -176,6 +177,13 @@ describe('dashboard', () => {
     const titles = widgetsOf(template).map((w) => w.properties.title ?? w.properties.markdown);
     expect(titles).toContain('### Mirror Stack/Site');
     expect(titles).not.toContain('Alarms');
+  });
+
+  test('a dashboard of something that is not a mirror of this library fails, naming the dashboard and the prop', () => {
+    const stack = new Stack(new App(), 'Stack');
+    const stranger = new Construct(stack, 'Stranger') as unknown as MirrorOrigin;
+    expect(() => new MirrorOriginDashboard(stack, 'Ops', { mirrors: [stranger] }))
+      .toThrow(/^\[Stack\/Ops\] mirrors must hold MirrorOrigin constructs of this copy of cdk-mirror-origin, got Stack\/Stranger/);
   });
 });
 
