@@ -150,12 +150,19 @@ export class Probe extends Construct {
     this.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:DescribeExecution'], resources: [executions] }));
     this.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [jobs.manifestBucket.arnForObjects(`${PROBE_MANIFEST_PREFIX}*`)] }));
     this.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [jobs.reportsBucket.arnForObjects(`${jobs.reportsPrefix}*`)] }));
+    const role = this.function.role!;
+    acknowledge(role, `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:<${logicalIdOf(jobs.stateMachine)}.Name>:*]`,
+      'The probe describes the executions of the one state machine under test; their names are only known when it starts them.');
+    acknowledge(role, `AwsSolutions-IAM5[Resource::<${logicalIdOf(jobs.manifestBucket)}.Arn>/${PROBE_MANIFEST_PREFIX}*]`,
+      'The probe uploads the manifests it runs, under its own prefix of the test\'s manifest bucket; nowhere else.');
+    acknowledge(role, `AwsSolutions-IAM5[Resource::<${logicalIdOf(jobs.reportsBucket)}.Arn>/${jobs.reportsPrefix}*]`,
+      'The probe reads the summary of the run it started, under the jobs\' reports prefix; it may not write there.');
   }
 }
 
-/** The logical id of a bucket of this app, as cdk-nag names it in a finding. */
-function logicalIdOf(bucket: s3.IBucket): string {
-  return Stack.of(bucket).resolve(Stack.of(bucket).getLogicalId(bucket.node.defaultChild as CfnElement));
+/** The logical id of a resource of this app (a bucket, a state machine), as cdk-nag names it in a finding. */
+function logicalIdOf(construct: IConstruct): string {
+  return Stack.of(construct).resolve(Stack.of(construct).getLogicalId(construct.node.defaultChild as CfnElement));
 }
 
 function acknowledge(scope: IConstruct, id: string, reason: string): void {
