@@ -107,7 +107,8 @@ describe.each(SCENARIOS.map((scenario) => [scenario.name, scenario] as const))('
     const kinds = new Set(scenario.steps.map((step) => step.probe.kind));
     const policies = Object.values(test.findResources('AWS::IAM::Policy'))
       .filter((policy) => JSON.stringify(policy.Properties.Roles).includes('ProbeRole'));
-    const statements = policies.flatMap((policy) => policy.Properties.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown }>);
+    type Statement = { Action: string | string[]; Resource: unknown };
+    const statements = policies.flatMap((policy) => policy.Properties.PolicyDocument.Statement as Statement[]);
     const actions = [...new Set(statements.flatMap((statement) => [statement.Action].flat()))].sort();
     expect(actions).toEqual([
       'logs:CreateLogStream', 'logs:PutLogEvents', 's3:GetObject', 's3:ListBucket',

@@ -124,7 +124,8 @@ describe.each(SCENARIOS.map((scenario) => [scenario.name, scenario] as const))('
       const spec = readJobsSpec(synthesized.template, path.dirname(synthesized.templateFile));
       // The local stack makes the buckets the distribution serves; the reports bucket is the jobs' own.
       await mirror.s3.client.send(new CreateBucketCommand({ Bucket: spec.reportsBucket }));
-      const runner = localJobRunner({ spec, s3: mirror.s3, concurrency: scenario.jobs.maxConcurrency ?? 2, batchSize: scenario.jobs.batchSize ?? 20 }, work);
+      const batches = { concurrency: scenario.jobs.maxConcurrency ?? 2, batchSize: scenario.jobs.batchSize ?? 20 };
+      const runner = localJobRunner({ spec, s3: mirror.s3, ...batches }, work);
       target = { ...target, jobs: { manifestBucket: spec.reportsBucket, runner } };
     }
   }, 120_000);
@@ -139,7 +140,6 @@ describe.each(SCENARIOS.map((scenario) => [scenario.name, scenario] as const))('
   // In order: each step sees what the earlier ones did, as on AWS.
   test.each(scenario.steps.map((step) => [step.id, step] as const))('%s', async (_id, step) => {
     const observed = await runStep(step.probe, target);
-    if (process.env.INTEG_DEBUG) console.log(step.id, JSON.stringify(observed));
     expect(observed).toMatchObject(step.expect);
   }, 120_000);
 });

@@ -25,8 +25,8 @@ export async function metrics(probe: MetricsProbe, target: ProbeTarget): Promise
     }
     const reached = Object.entries(probe.waitFor).every(([outcome, count]) => (misses[outcome] ?? 0) >= count);
     if (reached || Date.now() >= deadline) {
-      const bytesFromOrigin = await source.sum({ metricName: METRICS.bytesFromOrigin.name, dimensions: { [DIMENSIONS.mirror]: probe.mirrorName }, since });
-      return { misses, bytesFromOrigin };
+      const bytes = { metricName: METRICS.bytesFromOrigin.name, dimensions: { [DIMENSIONS.mirror]: probe.mirrorName }, since };
+      return { misses, bytesFromOrigin: await source.sum(bytes) };
     }
     await new Promise((resolve) => setTimeout(resolve, 5000));
   }

@@ -4,10 +4,10 @@
  * prewarm job with its report, and the second mirror's metrics in CloudWatch. A distribution costs 12–30 minutes a
  * run, so these share the default mirror's (see docs/integration-tests.md).
  */
+import type { MirrorOriginDistribution } from '../../../src';
 import { ORIGIN_OBJECTS, SECOND_ENDPOINT_PATH, expectedBody, originEtag } from '../content';
 import { PROBE_MANIFEST_PREFIX } from '../fixture';
 import { NO_HEADER, Step } from '../steps';
-import type { MirrorOriginDistribution } from '../../../src';
 
 /** The second mirror's path pattern, key prefix and name in its metrics. */
 export const SECOND = { pattern: '/second/*', keyPrefix: 'second-mirror/', mirrorName: 'cdk-mirror-origin-integ-second' } as const;
