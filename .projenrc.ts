@@ -66,6 +66,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // The origin budget's brake (src/metrics/brake/): reserved concurrency, and the one-time schedule of its reset.
     '@aws-sdk/client-lambda@^3',
     '@aws-sdk/client-scheduler@^3',
+    // The integ probe (test/integ/): starts a MirrorJobs run and reads its execution; reads the handler's metrics.
+    '@aws-sdk/client-sfn@^3',
+    '@aws-sdk/client-cloudwatch@^3',
     // The handler's metrics in CloudWatch Embedded Metric Format (bundled; its cost is in bench/results.md).
     '@aws-lambda-powertools/metrics@^2',
     // Tests validate the handler's EMF records against a JSON schema of the EMF specification.

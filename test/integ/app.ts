@@ -9,9 +9,9 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { IConstruct } from 'constructs';
-import { Probe, TestOrigin, testMirrorBucket } from './fixture';
+import { buildScenario } from './build';
+import { Probe, TestOrigin, testBucket } from './fixture';
 import type { IntegScenario } from './scenario';
-import { MirrorOriginDistribution } from '../../src';
 
 /** The stack under test's name; the assertion stack's is this plus `-assertions`. */
 export function stackName(scenario: IntegScenario): string {
@@ -24,11 +24,18 @@ export const STEP_OUTPUT_PREFIX = 'AssertionResultsStep';
 /** The app of `scenario`, ready to synthesize. */
 export function integApp(scenario: IntegScenario, app = newApp()): App {
   const stack = new Stack(app, 'Test', { stackName: stackName(scenario), description: scenario.description });
-  const origin = new TestOrigin(stack, 'Origin');
-  const bucket = testMirrorBucket(stack, 'MirrorBucket');
-  const mirror = new MirrorOriginDistribution(stack, 'Mirror', { ...scenario.mirrorProps, endpoint: origin.url, bucket });
-  scenario.extend?.(mirror);
-  const probe = new Probe(stack, 'Probe', { distribution: mirror.distribution, bucket });
+  const requestsBucket = scenario.countOriginRequests ? testBucket(stack, 'OriginRequestsBucket') : undefined;
+  const origin = new TestOrigin(stack, 'Origin', { requestsBucket });
+  const bucket = testBucket(stack, 'MirrorBucket');
+  const reportsBucket = scenario.jobs ? testBucket(stack, 'ReportsBucket') : undefined;
+  const { mirror, jobs } = buildScenario(stack, scenario, { originUrl: origin.url, bucket, reportsBucket });
+  const probe = new Probe(stack, 'Probe', {
+    distribution: mirror.distribution,
+    bucket,
+    originRequestsBucket: requestsBucket,
+    jobs,
+    readsMetrics: scenario.steps.some((step) => step.probe.kind === 'metrics'),
+  });
 
   const assertions = new Stack(app, 'Assertions', {
     stackName: `${stackName(scenario)}-assertions`,

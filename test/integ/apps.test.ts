@@ -7,6 +7,8 @@ import * as path from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { integApp, STEP_OUTPUT_PREFIX } from './app';
 import { integAppNames } from './cdk';
+import { SECOND_ENDPOINT_PATH } from './content';
+import { PROBE_ENVIRONMENT } from './probe-aws';
 import { SCENARIOS } from './scenarios';
 import { ENVIRONMENT_VARIABLES } from '../../src/config';
 
@@ -69,22 +71,54 @@ describe.each(SCENARIOS.map((scenario) => [scenario.name, scenario] as const))('
     });
   });
 
-  it('points the mirror at the test origin and the probe at the distribution and the mirror bucket', () => {
+  it('points every mirror and the jobs at the test origin, and the probe at the distribution, the mirror bucket and the jobs', () => {
     const environments = Object.values(test.findResources('AWS::Lambda::Function')).map((fn) => fn.Properties.Environment?.Variables ?? {});
-    const withVariable = (name: string) => {
-      const found = environments.filter((variables) => name in variables);
-      expect(found).toHaveLength(1);
-      return found[0];
-    };
-    const handler = withVariable(ENVIRONMENT_VARIABLES.endpoint);
-    expect(handler[ENVIRONMENT_VARIABLES.endpoint]).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^OriginFunctionFunctionUrl/), 'FunctionUrl'] });
-    const probe = withVariable('DISTRIBUTION_URL');
+    const withVariable = (name: string) => environments.filter((variables) => name in variables);
+    const originUrl = { 'Fn::GetAtt': [expect.stringMatching(/^OriginFunctionFunctionUrl/), 'FunctionUrl'] };
+    // The viewer handlers (the jobs' functions also know the endpoint, and their served routes).
+    const handlers = withVariable(ENVIRONMENT_VARIABLES.endpoint).filter((variables) => !('JOBS_SERVED_ROUTES' in variables));
+    expect(handlers.map((variables) => variables[ENVIRONMENT_VARIABLES.endpoint])).toEqual([
+      originUrl,
+      ...(scenario.extend ? [{ 'Fn::Join': ['', [originUrl, SECOND_ENDPOINT_PATH]] }] : []),
+    ]);
+    for (const variables of withVariable(ENVIRONMENT_VARIABLES.endpoint)) expect(JSON.stringify(variables[ENVIRONMENT_VARIABLES.endpoint])).toMatch(/OriginFunctionFunctionUrl/);
+    const mirrorBucket = handlers[0][ENVIRONMENT_VARIABLES.bucketName];
+    const probe = withVariable(PROBE_ENVIRONMENT.distributionUrl);
+    expect(probe).toHaveLength(1);
     const distribution = Object.keys(test.findResources('AWS::CloudFront::Distribution'));
-    expect(probe.DISTRIBUTION_URL).toEqual({ 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [distribution[0], 'DomainName'] }]] });
-    expect(probe.MIRROR_BUCKET).toEqual({ Ref: Object.keys(test.findResources('AWS::S3::Bucket'))[0] });
+    expect(distribution).toHaveLength(1);
+    expect(probe[0]).toEqual({
+      [PROBE_ENVIRONMENT.distributionUrl]: { 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [distribution[0], 'DomainName'] }]] },
+      [PROBE_ENVIRONMENT.mirrorBucket]: mirrorBucket,
+      ...(scenario.countOriginRequests ? { [PROBE_ENVIRONMENT.originRequestsBucket]: { Ref: expect.stringMatching(/^OriginRequestsBucket/) } } : {}),
+      ...(scenario.jobs ? {
+        [PROBE_ENVIRONMENT.jobsStateMachine]: { Ref: expect.stringMatching(/^JobsStateMachine/) },
+        [PROBE_ENVIRONMENT.jobsManifestBucket]: { Ref: expect.stringMatching(/^ReportsBucket/) },
+      } : {}),
+    });
+    // The origin records requests where the probe counts them.
+    if (scenario.countOriginRequests) expect(withVariable('ORIGIN_REQUESTS_BUCKET')[0].ORIGIN_REQUESTS_BUCKET).toEqual(probe[0][PROBE_ENVIRONMENT.originRequestsBucket]);
     // The origin answers buffered (with Content-Length), publicly: it is the third party the mirror stands in front of.
     test.hasResourceProperties('AWS::Lambda::Url', { AuthType: 'NONE', TargetFunctionArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^OriginFunction'), 'Arn'] } });
     expect(JSON.stringify(test.findResources('AWS::Lambda::Url'))).not.toMatch(/"AuthType":"NONE","InvokeMode"/);
+  });
+
+  it('gives the probe only the calls its steps make', () => {
+    const kinds = new Set(scenario.steps.map((step) => step.probe.kind));
+    const policies = Object.values(test.findResources('AWS::IAM::Policy'))
+      .filter((policy) => JSON.stringify(policy.Properties.Roles).includes('ProbeRole'));
+    type Statement = { Action: string | string[]; Resource: unknown };
+    const statements = policies.flatMap((policy) => policy.Properties.PolicyDocument.Statement as Statement[]);
+    const actions = [...new Set(statements.flatMap((statement) => [statement.Action].flat()))].sort();
+    expect(actions).toEqual([
+      'logs:CreateLogStream', 'logs:PutLogEvents', 's3:GetObject', 's3:ListBucket',
+      ...(kinds.has('job-start') ? ['s3:PutObject', 'states:DescribeExecution', 'states:StartExecution'] : []),
+      ...(kinds.has('metrics') ? ['cloudwatch:GetMetricData'] : []),
+    ].sort());
+    // "*" only for the one call that has no resource-level permissions.
+    for (const statement of statements) {
+      if (JSON.stringify(statement.Resource) === '"*"') expect(statement.Action).toBe('cloudwatch:GetMetricData');
+    }
   });
 
   it('leaves nothing behind: buckets emptied and deleted, every function logging to a group deleted with its stack', () => {
@@ -98,7 +132,14 @@ describe.each(SCENARIOS.map((scenario) => [scenario.name, scenario] as const))('
         }
       }
     }
-    test.resourceCountIs('AWS::S3::Bucket', 1);
-    test.resourceCountIs('Custom::S3AutoDeleteObjects', 1);
+    // The mirror's bucket, the jobs' reports and the origin's request records: each the test's own, emptied and deleted.
+    const buckets = 1 + (scenario.jobs ? 1 : 0) + (scenario.countOriginRequests ? 1 : 0);
+    test.resourceCountIs('AWS::S3::Bucket', buckets);
+    test.resourceCountIs('Custom::S3AutoDeleteObjects', buckets);
+    const emptied = Object.values(test.findResources('Custom::S3AutoDeleteObjects')).map((resource) => resource.Properties.BucketName.Ref).sort();
+    expect(emptied).toEqual(Object.keys(test.findResources('AWS::S3::Bucket')).sort());
+    for (const bucket of Object.values(test.findResources('AWS::S3::Bucket'))) expect(bucket.DeletionPolicy).toBe('Delete');
+    // Lease tables and the jobs' log groups go with the stack too (checked above: every DeletionPolicy is Delete).
+    for (const table of Object.values(test.findResources('AWS::DynamoDB::Table'))) expect(table.DeletionPolicy).toBe('Delete');
   });
 });

@@ -19,6 +19,8 @@ export interface OriginObject {
   readonly contentType: string;
   /** Set for the one object the origin sends gzip-encoded (its body is `GZIP_BODY`, whatever `size` says). */
   readonly contentEncoding?: 'gzip';
+  /** The origin records each request for it (one marker object per request), so a test can count them. */
+  readonly counted?: boolean;
 }
 
 const MiB = 1024 * 1024;
@@ -36,7 +38,22 @@ export const ORIGIN_OBJECTS: Readonly<Record<string, OriginObject>> = {
   '/objects/large.bin': { size: 3 * MiB, contentType: 'application/octet-stream' },
   '/encoded/data.txt': { size: 0, contentType: 'text/plain; charset=utf-8', contentEncoding: 'gzip' },
   '/photo.jpg': { size: 20 * 1024, contentType: 'image/jpeg' },
+  // Only a prewarm job asks for it: no viewer request does before the job has stored it.
+  '/jobs/prewarmed.bin': { size: 24 * 1024, contentType: 'application/octet-stream' },
+  // The second endpoint (`SECOND_ENDPOINT_PATH`): the second mirror fetches `/second/x` as `/two/second/x`.
+  '/two/second/a.bin': { size: 16 * 1024, contentType: 'application/octet-stream' },
+  '/two/second/cors.bin': { size: 8 * 1024, contentType: 'application/octet-stream' },
+  // A herd's object: streamed (under the default 6 MiB streamThreshold), large enough that its fetch takes a moment.
+  '/two/second/herd.bin': { size: 3 * MiB, contentType: 'application/octet-stream', counted: true },
 };
+
+/** The second endpoint's path on the test origin: one function URL serving two "hosts". */
+export const SECOND_ENDPOINT_PATH = 'two';
+
+/** Where the origin records a request for a counted object: one object under `<path without "/">/` per request. */
+export function originRequestPrefix(path: string): string {
+  return `${path.replace(/^\//, '')}/`;
+}
 
 /**
  * The gzip-encoded body of `/encoded/data.txt`, fixed bytes (a zlib of another version may compress differently):

@@ -61,20 +61,35 @@ describe('results of a deployment', () => {
 });
 
 describe('cost estimate', () => {
-  it('counts the viewer requests and bytes of the steps', () => {
+  it('counts the viewer requests and bytes of the steps, a herd\'s as many as its viewers', () => {
     const cost = scenarioCost(DEFAULT_MIRROR);
-    // One request per step that makes one, two for a step that follows a redirect.
+    // One request per step that makes one, two for a step that follows a redirect, one per viewer of a herd.
     const http = DEFAULT_MIRROR.steps.filter((step) => step.probe.kind === 'http' || step.probe.kind === 'abandon');
-    expect(cost.viewerRequests).toBe(http.length + http.filter((step) => step.probe.kind === 'http' && step.probe.follow).length);
-    expect(cost.viewerBytes).toBeGreaterThan(3 * 1024 * 1024);
+    const herds = DEFAULT_MIRROR.steps.flatMap((step) => (step.probe.kind === 'herd' ? [step.probe.viewers] : []));
+    expect(herds).toEqual([8]);
+    expect(cost.viewerRequests).toBe(http.length + http.filter((step) => step.probe.kind === 'http' && step.probe.follow).length + 8);
+    // The herd alone moves 8 × 3 MiB.
+    expect(cost.viewerBytes).toBeGreaterThan(8 * 3 * 1024 * 1024);
     expect(cost.dollars).toBeGreaterThan(0);
   });
 
-  it('prints every app, the assumptions and a total under one cent', () => {
+  it('counts a job run\'s state transitions, the metrics read, and the custom metrics written', () => {
+    const cost = scenarioCost(DEFAULT_MIRROR);
+    expect(cost.stateTransitions).toBeGreaterThan(0);
+    expect(cost.metricsRequested).toBeGreaterThan(0);
+    // Two handlers and the jobs' item function write metrics in the default app; one handler in the variants app.
+    expect(cost.customMetrics).toBe(3 * 24);
+    const variants = scenarioCost(SCENARIOS.find((scenario) => scenario.name === 'variants')!);
+    expect(variants).toEqual(expect.objectContaining({ stateTransitions: 0, metricsRequested: 0, customMetrics: 24 }));
+    expect(cost.dollars).toBeGreaterThan(variants.dollars);
+  });
+
+  it('prints every app, the assumptions and a total of a few cents', () => {
     const lines = costReport(SCENARIOS).join('\n');
     for (const scenario of SCENARIOS) expect(lines).toContain(`  ${scenario.name}: `);
     expect(lines).toMatch(/creating and deleting CloudFront distributions/);
-    expect(lines).toMatch(/Total: about \$0\.00\d\d, under one US cent\. Time: 12–30 min per app/);
+    expect(lines).toMatch(/Step Functions transitions .* GetMetricData .* EMF metrics/s);
+    expect(lines).toMatch(/Total: about \$0\.0[1-9]\d\d\. Time: 12–30 min per app/);
   });
 });
 
@@ -126,7 +141,7 @@ describe('without an AWS account', () => {
     const { code, out } = await runner(['--dry-run'], {});
     expect(code).toBe(0);
     expect(out).toMatch(/^Integ apps: default-mirror, variants$/m);
-    expect(out).toMatch(/Total: about \$0\.\d+, under one US cent/);
+    expect(out).toMatch(/Total: about \$0\.\d+\. Time/);
     expect(out).not.toMatch(/credentials/i);
   });
 

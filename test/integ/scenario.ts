@@ -3,7 +3,7 @@
  * builds the app deployed to AWS (`test/<name>.integ.ts`) and the local run of its steps (`local-run.test.ts`).
  */
 import type { Step } from './steps';
-import type { MirrorOriginDistribution, MirrorOriginDistributionProps } from '../../src';
+import type { MirrorJobsProps, MirrorOriginDistribution, MirrorOriginDistributionProps } from '../../src';
 
 /** What a scenario may configure: every prop but the two the test app sets (the test origin and its own bucket). */
 export type ScenarioMirrorProps = Omit<MirrorOriginDistributionProps, 'endpoint' | 'bucket'>;
@@ -16,8 +16,15 @@ export interface IntegScenario {
   readonly description: string;
   /** The mirror's props, beyond the endpoint (the test origin) and the bucket (emptied and deleted on destroy). */
   readonly mirrorProps: ScenarioMirrorProps;
-  /** Anything else to set up on the mirror once it exists (a second mirror, say), the same on AWS and locally. */
-  readonly extend?: (mirror: MirrorOriginDistribution) => void;
+  /**
+   * Anything else to set up on the mirror once it exists (a second mirror, say), the same on AWS and locally.
+   * `originUrl` is the test origin's URL, ending with "/" (a second endpoint is a path under it).
+   */
+  readonly extend?: (mirror: MirrorOriginDistribution, context: { readonly originUrl: string }) => void;
+  /** `MirrorJobs` on the default mirror, with these props; its reports (and manifests) go to a test bucket emptied on destroy. */
+  readonly jobs?: Omit<MirrorJobsProps, 'mirror' | 'reportsBucket' | 'manifestBucket'>;
+  /** The test origin records each request for a counted object (`content.ts`) in a test bucket the probe lists. */
+  readonly countOriginRequests?: boolean;
   /** Run in order; the first usually waits for the new distribution to answer. */
   readonly steps: readonly Step[];
 }
@@ -39,6 +46,10 @@ export function traffic(scenario: IntegScenario): { readonly requests: number; r
     if (probe.kind === 'abandon') {
       requests += 1;
       bytes += probe.afterBytes;
+    }
+    if (probe.kind === 'herd') {
+      requests += probe.viewers;
+      if (typeof step.expect.bytes === 'number') bytes += probe.viewers * step.expect.bytes;
     }
     if (probe.kind !== 'http') continue;
     requests += probe.follow ? 2 : 1;

@@ -2,8 +2,13 @@
  * The default mirror: a miss, a hit, HEAD, a 404, `/`, a large object, an encoded object and a viewer who leaves.
  * streamThreshold is 2 MiB (not 6 MiB) only because the test origin, a buffered function URL, answers at most
  * 6 MB: the large object (3 MiB) takes the same path a larger one would (stored first, then a 302).
+ * Then what attaches to it in the same distribution (./attached.ts): a second mirror with CORS, a herd on it, the
+ * default mirror's prewarm job, and the metrics.
  */
 import { Size } from 'aws-cdk-lib';
+import {
+  CORS_STEPS, HERD_STEPS, JOB_REPORT_STEPS, JOB_START_STEP, METRICS_STEP, SECOND_MIRROR_STEPS, addSecondMirror,
+} from './attached';
 import { ORIGIN_CACHE_CONTROL, ORIGIN_OBJECTS, expectedBody, originEtag } from '../content';
 import { IntegScenario, WARM_UP } from '../scenario';
 
@@ -14,8 +19,11 @@ const encoded = expectedBody('/encoded/data.txt');
 
 export const DEFAULT_MIRROR: IntegScenario = {
   name: 'default-mirror',
-  description: 'cdk-mirror-origin integration test: the default mirror in front of a test origin',
+  description: 'cdk-mirror-origin integration test: the default mirror in front of a test origin, a second mirror with CORS, jobs, metrics, a herd',
   mirrorProps: { streamThreshold: Size.mebibytes(2) },
+  extend: addSecondMirror,
+  jobs: { maxConcurrency: 2 },
+  countOriginRequests: true,
   steps: [
     WARM_UP,
     {
@@ -36,6 +44,8 @@ export const DEFAULT_MIRROR: IntegScenario = {
         originEtag: originEtag('/objects/small.bin'),
       },
     },
+    // Early, so that the run has the time of the steps below to finish: objects/small.bin is its `present` key.
+    JOB_START_STEP,
     {
       id: 'HitFromS3',
       proves: 'the next request is a hit served by S3 (S3\'s ETag), same bytes',
@@ -121,5 +131,11 @@ export const DEFAULT_MIRROR: IntegScenario = {
       probe: { kind: 'abandon', path: '/objects/abandoned.bin', afterBytes: 64 * 1024, key: 'objects/abandoned.bin', waitSeconds: 60 },
       expect: { cut: true, stored: true, contentLength: ORIGIN_OBJECTS['/objects/abandoned.bin'].size },
     },
+    ...SECOND_MIRROR_STEPS,
+    ...CORS_STEPS,
+    ...HERD_STEPS,
+    ...JOB_REPORT_STEPS,
+    // Last: EMF metrics take minutes to appear, and every miss it counts is made by then.
+    METRICS_STEP,
   ],
 };
