@@ -1,9 +1,11 @@
 /**
- * The README stays short and true: its size limit (the detail lives in docs/), and the benchmark figures it
- * quotes, which must be the ones `npx projen bench` recorded in bench/results.md.
+ * The README stays short and true: its size limit (the detail lives in docs/), the benchmark figures it quotes
+ * (the ones `npx projen bench` recorded in bench/results.md), and what a run of the integration tests costs.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { scenarioCost } from './integ/cost';
+import { SCENARIOS } from './integ/scenarios';
 
 const ROOT = path.join(__dirname, '..');
 const README = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
@@ -32,4 +34,9 @@ test('the figures the README quotes are the recorded benchmark\'s', () => {
     peak: resultCell('512 MiB', 'this handler', 5),
     originalPeak: resultCell('512 MiB', 'original design', 5),
   });
+});
+
+test('the cost of a run of the integration tests the README quotes is the estimate the runner prints, in whole cents', () => {
+  const cents = Math.round(SCENARIOS.reduce((sum, scenario) => sum + scenarioCost(scenario).dollars, 0) * 100);
+  expect(README.replace(/\s+/g, ' ')).toContain(`costs about ${cents} US cent${cents === 1 ? '' : 's'} and takes`);
 });
