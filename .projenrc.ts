@@ -176,6 +176,10 @@ project.package.file.addToArray('jest.coverageReporters', ['text', { file: 'cove
 
 // Node 20 is what this project supports and CI runs; jsii's end-of-life banner on it tells a user nothing to do.
 project.tasks.addEnvironment('JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION', '20');
+// npm 11.16+ lists dependencies whose install scripts nobody reviewed on every install, and npm 12 skips them: these
+// three run on purpose (esbuild checks its binary; dynalite's LevelDB binding and jest's file watcher fall
+// back to a native build when no prebuilt binary fits). npm before 11.16 ignores the field.
+project.package.addField('allowScripts', { 'esbuild': true, 'classic-level': true, '@parcel/watcher': true });
 
 // `compile` does not bundle, so `package` does, and every language's packaging refuses to pack without the bundles:
 // an npm package without assets/ synthesizes nowhere ("Cannot find asset").
