@@ -1,9 +1,11 @@
 /**
  * What the handler's metrics cost (issue 17's thresholds: +20 ms to a cold start, +1 ms to a warm request), against
- * the same handler without them:
- * - cold start: the shipped bundle (EMF through @aws-lambda-powertools/metrics) and a bundle built here with the
- *   metrics logger replaced by the plain JSON line (bench/no-metrics-log.ts), each loaded in fresh processes started
- *   as Lambda starts them (bench/cold-start.ts), alternating;
+ * the same handler without them, and what @aws-lambda-powertools/metrics would cost instead of the handler's own
+ * EMF writer:
+ * - cold start: the shipped bundle (its own EMF writer), a bundle built here with the metrics logger replaced by the
+ *   plain JSON line (bench/no-metrics-log.ts), and one with the same records written by Powertools
+ *   (bench/powertools-metrics-log.ts), each loaded in fresh processes started as Lambda starts them
+ *   (bench/cold-start.ts), in turn;
  * - warm: one log line, timed call by call in a process of its own (bench/metrics-warm-child.ts), medians.
  */
 import { fork } from 'node:child_process';
@@ -20,7 +22,7 @@ export const METRICS_COST_LIMITS = { coldStartMs: 20, warmMs: 1 } as const;
 
 /** One way of writing the log line. */
 export interface MetricsOption {
-  readonly option: 'no metrics' | 'EMF (Powertools, ships)';
+  readonly option: 'no metrics' | 'EMF (own writer, ships)' | 'EMF (Powertools)';
   readonly bundleBytes: number;
   /** Every process's `require()` time of the bundle, ms. */
   readonly loadMs: readonly number[];
@@ -37,21 +39,27 @@ export async function measureMetricsCost(coldStarts: number, warmCalls: number):
   const workdir = fs.mkdtempSync(path.join(os.tmpdir(), 'mirror-metrics-cost-'));
   try {
     const child = buildColdStartChild(workdir);
-    const noMetricsDir = path.join(workdir, 'no-metrics');
-    await esbuild.build({
-      entryPoints: [path.join(ROOT, 'src', 'handler', 'mirror.lambda.ts')],
-      bundle: true,
-      platform: 'node',
-      target: 'node24',
-      outfile: path.join(noMetricsDir, 'index.js'),
-      tsconfig: path.join(ROOT, 'tsconfig.dev.json'),
-      logLevel: 'error',
-      plugins: [{
-        name: 'no-metrics',
-        setup: (build) => build.onResolve({ filter: /\/metrics-log$/ }, () => ({ path: path.join(__dirname, 'no-metrics-log.ts') })),
-      }],
-    });
-    const dirs = [noMetricsDir, SHIPPED_BUNDLE_DIR];
+    // The handler with its metrics logger swapped for `replacement` (which may import the real one).
+    const variant = async (name: string, replacement: string): Promise<string> => {
+      const dir = path.join(workdir, name);
+      await esbuild.build({
+        entryPoints: [path.join(ROOT, 'src', 'handler', 'mirror.lambda.ts')],
+        bundle: true,
+        platform: 'node',
+        target: 'node24',
+        outfile: path.join(dir, 'index.js'),
+        tsconfig: path.join(ROOT, 'tsconfig.dev.json'),
+        logLevel: 'error',
+        plugins: [{
+          name: name,
+          setup: (build) => build.onResolve({ filter: /\/metrics-log$/ }, (args) => (args.importer === replacement ? undefined : { path: replacement })),
+        }],
+      });
+      return dir;
+    };
+    const noMetricsDir = await variant('no-metrics', path.join(__dirname, 'no-metrics-log.ts'));
+    const powertoolsDir = await variant('powertools', path.join(__dirname, 'powertools-metrics-log.ts'));
+    const dirs = [noMetricsDir, SHIPPED_BUNDLE_DIR, powertoolsDir];
     const env = { MIRROR_NAME: 'Stack/Mirror/Default' };
     for (const dir of dirs) await load(child, dir, env);
     const loads = dirs.map(() => [] as Array<{ loadMs: number; readyMs: number; loadCpuMs: number }>);
@@ -59,13 +67,15 @@ export async function measureMetricsCost(coldStarts: number, warmCalls: number):
       for (const [i, dir] of dirs.entries()) loads[i].push(await load(child, dir, env));
     }
     const warm = await measureWarm(workdir, warmCalls);
+    const options = ['no metrics', 'EMF (own writer, ships)', 'EMF (Powertools)'] as const;
+    const lines = [warm.noMetricsUs, warm.metricsUs, warm.powertoolsUs];
     return dirs.map((dir, i) => ({
-      option: i === 0 ? 'no metrics' : 'EMF (Powertools, ships)',
+      option: options[i],
       bundleBytes: fs.statSync(path.join(dir, 'index.js')).size,
       loadMs: loads[i].map((l) => l.loadMs),
       readyMs: loads[i].map((l) => l.readyMs),
       loadCpuMs: loads[i].map((l) => l.loadCpuMs),
-      lineUs: i === 0 ? warm.noMetricsUs : warm.metricsUs,
+      lineUs: lines[i],
     }));
   } finally {
     fs.rmSync(workdir, { recursive: true, force: true });

@@ -4,6 +4,7 @@
  * and the values of the request. The viewer path's own records, from the bundle, are in emf.integration.test.ts.
  */
 import { emfSchemaErrors } from './emf';
+import { metricsLogger as powertoolsLogger } from '../../bench/powertools-metrics-log';
 import { datapoints, sumOf } from '../../local/emf';
 import type { LogLine } from '../../src/handler/log';
 import { metricsLogger } from '../../src/handler/metrics-log';
@@ -108,4 +109,19 @@ test('the schema is a real check: a record breaking the specification fails it',
   // A directive naming a member the record lacks is what CloudWatch would drop: the extractor refuses it.
   delete broken.Outcome;
   expect(() => datapoints({ ...broken, _aws: records[0]._aws })).toThrow(/dimension Outcome must be a string member/);
+});
+
+test('the handler\'s own writer and @aws-lambda-powertools/metrics (what the benchmark compares it with) write the same records', () => {
+  const lines: LogLine[] = OUTCOMES.map((outcome, i) => ({ ...base, outcome, bytes: i * 100, originMs: i % 3 === 0 ? undefined : i, delivery: i % 2 ? 'streamed' : undefined }));
+  for (const options of [{}, { countMetricName: 'JobItems', extraDimensions: { Job: 'prewarm' } }]) {
+    const own: string[] = [];
+    const library: string[] = [];
+    const ownLog = metricsLogger({ mirrorName: MIRROR, now: () => NOW, write: (t) => own.push(t), ...options });
+    const libraryLog = powertoolsLogger({ mirrorName: MIRROR, now: () => NOW, write: (t) => library.push(t), ...options });
+    for (const line of lines) {
+      ownLog(line);
+      libraryLog(line);
+    }
+    expect(own.map((t) => JSON.parse(t))).toEqual(library.map((t) => JSON.parse(t)));
+  }
 });
