@@ -19,8 +19,8 @@ import { LocalOrigin, patternBuffer, startOrigin } from '../../local/origin/serv
 import { LocalS3, startS3 } from '../../local/s3/server';
 import type { MirrorConfig } from '../../src/config';
 import { FetchAndStoreRequest, FetchEnvironment, fetchAndStore } from '../../src/handler/fetch-store';
-import { createS3Client, S3_TIMEOUTS } from '../../src/handler/s3-client';
 import { requestKeyFromRawPath } from '../../src/handler/variant-key';
+import { handlerS3Client } from '../support/s3-client';
 
 const MiB = 1024 * 1024;
 const BUCKET = 'mirror';
@@ -64,12 +64,7 @@ function environment(client: S3Client): FetchEnvironment {
 
 /** The handler's own S3 client, pointed at s3rver. */
 function localClient(): S3Client {
-  return createS3Client(S3_TIMEOUTS, {
-    endpoint: s3.endpoint,
-    forcePathStyle: true,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-  });
+  return handlerS3Client(s3);
 }
 
 function keyOf(rawPath: string): FetchAndStoreRequest['key'] {

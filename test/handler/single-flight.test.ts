@@ -14,7 +14,7 @@ import type { MirrorConfig } from '../../src/config';
 import { dynamoLeaseStore, LeaseStore } from '../../src/handler/lease-store';
 import type { LogLine } from '../../src/handler/log';
 import { createMirrorHandler } from '../../src/handler/mirror';
-import { createS3Client, S3_TIMEOUTS } from '../../src/handler/s3-client';
+import { handlerS3Client } from '../support/s3-client';
 import { testConfig } from '../support/test-config';
 
 const BUCKET = 'mirror';
@@ -30,9 +30,7 @@ let logs: LogLine[];
 beforeAll(async () => {
   [origin, s3, dynamodb] = await Promise.all([startOrigin(), startS3({ buckets: [BUCKET], strict: true }), startDynamoDb()]);
   await dynamodb.createLeaseTable(TABLE);
-  s3Client = createS3Client(S3_TIMEOUTS, {
-    endpoint: s3.endpoint, forcePathStyle: true, region: 'us-east-1', credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-  });
+  s3Client = handlerS3Client(s3);
   installAwsLambdaGlobals();
 });
 

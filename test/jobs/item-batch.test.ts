@@ -9,9 +9,9 @@ import { LocalOrigin, startOrigin } from '../../local/origin/server';
 import { LocalS3, startS3 } from '../../local/s3/server';
 import type { MirrorConfig } from '../../src/config';
 import { nodeTransport, OriginTransport } from '../../src/handler/origin';
-import { createS3Client, S3_TIMEOUTS } from '../../src/handler/s3-client';
 import type { ItemSource, JobBatch, JobMode } from '../../src/jobs/protocol';
 import { ItemDependencies, JobLogLine, processBatch } from '../../src/jobs/runtime/item-batch';
+import { handlerS3Client } from '../support/s3-client';
 import { testConfig } from '../support/test-config';
 
 const BUCKET = 'mirror';
@@ -21,12 +21,7 @@ let client: S3Client;
 
 beforeAll(async () => {
   [origin, s3] = await Promise.all([startOrigin(), startS3({ buckets: [BUCKET], strict: true })]);
-  client = createS3Client(S3_TIMEOUTS, {
-    endpoint: s3.endpoint,
-    forcePathStyle: true,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-  });
+  client = handlerS3Client(s3);
 });
 
 afterAll(async () => {

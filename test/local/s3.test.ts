@@ -7,8 +7,8 @@ import { Readable } from 'node:stream';
 import * as zlib from 'node:zlib';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { LocalS3, startS3 } from '../../local/s3/server';
-import { createS3Client, S3_TIMEOUTS } from '../../src/handler/s3-client';
 import { storeObject } from '../../src/handler/store';
+import { handlerS3Client } from '../support/s3-client';
 
 const BUCKET = 'checks';
 const MiB = 1024 * 1024;
@@ -18,12 +18,7 @@ let client: S3Client;
 beforeAll(async () => {
   s3 = await startS3({ buckets: [BUCKET], strict: true });
   // The handler's own client, as Lambda runs it: default checksum settings.
-  client = createS3Client(S3_TIMEOUTS, {
-    endpoint: s3.endpoint,
-    forcePathStyle: true,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-  });
+  client = handlerS3Client(s3);
 });
 
 afterAll(async () => {
