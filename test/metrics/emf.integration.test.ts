@@ -6,6 +6,7 @@
  */
 import * as path from 'node:path';
 import { emfSchemaErrors } from './emf';
+import { LocalDynamoDb, startDynamoDb } from '../../local/dynamodb/server';
 import { datapoints, EmfDatapoint, sumOf } from '../../local/emf';
 import { loadHandler, StreamingHandler } from '../../local/lambda/runtime';
 import { LocalOrigin, startOrigin } from '../../local/origin/server';
@@ -21,6 +22,8 @@ const KiB = 1024;
 
 let s3: LocalS3;
 let origin: LocalOrigin;
+let dynamodb: LocalDynamoDb;
+const LEASES = 'leases';
 let handler: StreamingHandler;
 /** Every line the handler wrote to stdout. */
 const lines: string[] = [];
@@ -38,13 +41,14 @@ function container(overrides: Partial<MirrorConfig> = {}): StreamingHandler {
     originIdleTimeoutMs: 30_000,
     ...overrides,
   });
-  process.env = { ...savedEnv, ...s3.env, ...toEnvironment(config) };
+  process.env = { ...savedEnv, ...s3.env, AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint, ...toEnvironment(config) };
   jest.resetModules();
   return loadHandler(BUNDLE);
 }
 
 beforeAll(async () => {
-  [s3, origin] = await Promise.all([startS3({ buckets: [BUCKET], strict: true }), startOrigin()]);
+  [s3, origin, dynamodb] = await Promise.all([startS3({ buckets: [BUCKET], strict: true }), startOrigin(), startDynamoDb()]);
+  await dynamodb.createLeaseTable(LEASES);
   const write = process.stdout.write.bind(process.stdout);
   const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array, ...rest: any[]) => {
     const text = String(chunk);
@@ -59,7 +63,7 @@ beforeAll(async () => {
 afterAll(async () => {
   restoreStdout();
   process.env = savedEnv;
-  await Promise.all([s3.stop(), origin.close()]);
+  await Promise.all([s3.stop(), origin.close(), dynamodb.stop()]);
 });
 
 /** The record of the last request: checked against the schema, with its data points. */
@@ -121,6 +125,17 @@ describe('one valid EMF record per request, for every outcome of the viewer path
     expectRecord({ outcome: 'exists', bytes: 10 * KiB, originAsked: true, stored: true, delivery: 'streamed' });
   });
 
+  test('waited (single-flight): the key\'s lease says another request stored it; answered from the bucket, no fetch', async () => {
+    origin.route('/leased.bin', { body: { size: 12 * KiB, seed: 9 } });
+    await invoke(container({ leaseTableName: LEASES }), { rawPath: '/leased.bin' });
+    expectRecord({ outcome: 'stored', bytes: 12 * KiB, originAsked: true, stored: true, delivery: 'streamed' });
+    // Another container: its miss finds the lease with the holder's verdict, and answers with the stored object.
+    const result = await invoke(container({ leaseTableName: LEASES }), { rawPath: '/leased.bin' });
+    expect([result.status, result.body.length, result.headers['x-mirror']]).toEqual([200, 12 * KiB, 'waited']);
+    expect(origin.requests.filter((r) => r.url === '/leased.bin')).toHaveLength(1);
+    expectRecord({ outcome: 'waited', bytes: 0, originAsked: false, stored: false });
+  });
+
   test.each([
     ['not-found', 404],
     ['origin-client-error', 403],
@@ -180,8 +195,8 @@ test('every line is one JSON object from its first character (what CloudWatch ne
 test('the misses CloudWatch would count, in total and per outcome, are the requests made', () => {
   const points = lines.flatMap((line) => datapoints(JSON.parse(line)));
   const total = [...made.values()].reduce((a, b) => a + b, 0);
-  expect(total).toBe(14);
+  expect(total).toBe(16);
   expect(sumOf(points, 'Misses', { Mirror: MIRROR })).toBe(total);
   for (const [outcome, count] of made) expect([outcome, sumOf(points, 'Misses', { Mirror: MIRROR, Outcome: outcome })]).toEqual([outcome, count]);
-  expect(sumOf(points, 'BytesFromOrigin', { Mirror: MIRROR })).toBe((100 + 600 + 10 + 10 + 20) * KiB);
+  expect(sumOf(points, 'BytesFromOrigin', { Mirror: MIRROR })).toBe((100 + 600 + 10 + 10 + 12 + 20) * KiB);
 });
