@@ -83,8 +83,7 @@ export function makeWritesAtomic(s3rver: { store: FilesystemStore }, options: { 
   store.putObject = async (object) => {
     const objectPath = store.getResourcePath(object.bucket, object.key, 'object');
     const { ifNoneMatch, ifMatch } = (options.conditional ? conditions.getStore() : undefined) ?? {};
-    let written = { size: 0, md5: '' };
-    await writeAtomically(objectPath, object.content, (temporary, digest) => oneAtATime(objectPath, async () => {
+    return writeAtomically(objectPath, object.content, (temporary, digest) => oneAtATime(objectPath, async () => {
       if (ifNoneMatch !== undefined && ifNoneMatch.trim() === '*') {
         // link() fails if the key exists: the check and the commit are one step.
         try {
@@ -103,27 +102,31 @@ export function makeWritesAtomic(s3rver: { store: FilesystemStore }, options: { 
         fs.renameSync(temporary, objectPath);
       }
       await store.putMetadata(object.bucket, object.key, object.metadata, digest.md5);
-      written = digest;
     }));
-    return written;
   };
   // s3rver's own pipes the body without passing its errors on: a failed checksum would crash the process.
   store.putPart = async (bucket, uploadId, partNumber, content) => {
     const partPath = path.join(store.getResourcePath(bucket, undefined, 'uploads'), uploadId, String(partNumber));
-    let written = { size: 0, md5: '' };
-    await writeAtomically(partPath, content, async (temporary, digest) => {
+    return writeAtomically(partPath, content, async (temporary, digest) => {
       fs.renameSync(temporary, partPath);
       await fs.promises.writeFile(`${partPath}.md5`, digest.md5);
-      written = digest;
     });
-    return written;
   };
 }
 
-/** Writes `content` (checked on the way) to a temporary file beside `target`, then `commit`s it; the file is gone either way. */
+/** What was written: its size and MD5 (s3rver's ETag). */
+interface Written {
+  readonly size: number;
+  readonly md5: string;
+}
+
+/**
+ * Writes `content` (checked on the way) to a temporary file beside `target`, then `commit`s it; the file is gone
+ * either way. Resolves with what was written once the commit is done.
+ */
 async function writeAtomically(
-  target: string, content: Buffer | Readable, commit: (temporary: string, written: { size: number; md5: string }) => Promise<void>,
-): Promise<void> {
+  target: string, content: Buffer | Readable, commit: (temporary: string, written: Written) => Promise<void>,
+): Promise<Written> {
   await fs.promises.mkdir(path.dirname(target), { recursive: true });
   // Not a `._S3rver_object` file: listings never see it.
   const temporary = `${target}.${randomBytes(8).toString('hex')}.tmp`;
@@ -141,7 +144,9 @@ async function writeAtomically(
     await pipeline([source, ...checksumStages(), count, fs.createWriteStream(temporary)]).catch((err: Error) => {
       throw err.name === 'AwsChunkedError' ? new S3Error('IncompleteBody', err.message) : err;
     });
-    await commit(temporary, { size, md5: md5.digest('hex') });
+    const written = { size, md5: md5.digest('hex') };
+    await commit(temporary, written);
+    return written;
   } finally {
     fs.rmSync(temporary, { force: true });
   }
