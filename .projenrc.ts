@@ -69,7 +69,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // The integ probe (test/integ/): starts a MirrorJobs run and reads its execution; reads the handler's metrics.
     '@aws-sdk/client-sfn@^3',
     '@aws-sdk/client-cloudwatch@^3',
-    // The handler's metrics in CloudWatch Embedded Metric Format (bundled; its cost is in bench/results.md).
+    // Not shipped: the benchmark and a test compare the handler's own EMF writer with this library's records and cost.
     '@aws-lambda-powertools/metrics@^2',
     // Tests validate the handler's EMF records against a JSON schema of the EMF specification.
     'ajv@^8',
