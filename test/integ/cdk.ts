@@ -19,9 +19,16 @@ export function snapshotDir(name: string): string {
   return path.join(REPO, 'test', `${name}.integ.snapshot`);
 }
 
+/**
+ * Test only (test/integ/run.test.ts): a stand-in for the pinned CLI, and a scratch root of the test's own, so the
+ * runner can be run end to end without AWS. Nobody else sets these.
+ */
+export const TEST_CDK_ENV = 'CDK_MIRROR_INTEG_TEST_CDK';
+export const TEST_WORK_DIR_ENV = 'CDK_MIRROR_INTEG_TEST_WORK_DIR';
+
 /** A scratch directory of an app (gitignored). */
 export function workDir(name: string): string {
-  return path.join(REPO, 'test', '.tmp', `${name}.integ`);
+  return path.join(process.env[TEST_WORK_DIR_ENV] ?? path.join(REPO, 'test', '.tmp'), `${name}.integ`);
 }
 
 /** `--app` and the options every cdk call shares: no notices, no version or path metadata in the templates. */
@@ -32,8 +39,8 @@ export function appOptions(name: string): string[] {
   ];
 }
 
-/** The pinned CLI. */
-export const CDK = path.join(REPO, 'node_modules', '.bin', 'cdk');
+/** The pinned CLI (or the tests' stand-in). */
+export const CDK = process.env[TEST_CDK_ENV] ?? path.join(REPO, 'node_modules', '.bin', 'cdk');
 
 /** The environment of a cdk call: the apps run with ts-node without type checking (jest type-checks them). */
 export function cdkEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {

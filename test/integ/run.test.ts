@@ -1,15 +1,20 @@
 /**
- * The runner of `npx projen integ`, as far as it can be tested without an AWS account: its command line, the
- * results it reads from a deployment's outputs, the cost estimate, and failing fast without credentials or region.
+ * The runner of `npx projen integ`, tested without an AWS account: its command line, the results it reads from a
+ * deployment's outputs, the cost estimate, failing fast without credentials or region, and, against a stand-in
+ * `cdk` that records its calls, that it destroys what it deployed whatever happened (a failed step, a failed
+ * deployment, Ctrl-C) and names what a second Ctrl-C leaves behind.
  */
-import { spawn } from 'node:child_process';
+import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { STEP_OUTPUT_PREFIX, stackName } from './app';
+import { TEST_CDK_ENV, TEST_WORK_DIR_ENV } from './cdk';
 import { costReport, scenarioCost } from './cost';
-import { parseRunArgs, stepResults } from './run';
+import { leftBehind, parseRunArgs, stepResults } from './run';
 import { SCENARIOS } from './scenarios';
 import { DEFAULT_MIRROR } from './scenarios/default-mirror';
+import { VARIANTS } from './scenarios/variants';
 
 const REPO = path.resolve(__dirname, '..', '..');
 const KNOWN = ['default-mirror', 'variants'];
@@ -93,31 +98,57 @@ describe('cost estimate', () => {
   });
 });
 
-/** Runs the runner as `npx projen integ` does, in an environment with only `env` for AWS; its exit code and output. */
-function runner(args: string[], env: Record<string, string>): Promise<{ code: number | null; out: string; ms: number }> {
+/** A runner started as `npx projen integ` starts it: a wait for a line of its output, and its end. */
+interface Runner {
+  readonly child: ChildProcess;
+  readonly done: Promise<{ code: number | null; out: string; ms: number }>;
+  waitFor(pattern: RegExp): Promise<void>;
+}
+
+/** Starts the runner in an environment with only `env` for AWS (and for the stand-in `cdk`). */
+function startRunner(args: string[], env: Record<string, string>): Runner {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'integ-home-'));
   const started = Date.now();
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'test/integ/run.ts', ...args], {
-      cwd: REPO,
-      // No credentials anywhere: no keys, no profile files, and the EC2 metadata endpoint never asked (nothing leaves the machine).
-      env: {
-        PATH: process.env.PATH!,
-        HOME: home,
-        AWS_CONFIG_FILE: path.join(home, 'none'),
-        AWS_SHARED_CREDENTIALS_FILE: path.join(home, 'none'),
-        AWS_EC2_METADATA_DISABLED: 'true',
-        ...env,
-      },
-    });
-    let out = '';
-    child.stdout.on('data', (chunk) => (out += chunk));
-    child.stderr.on('data', (chunk) => (out += chunk));
+  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'test/integ/run.ts', ...args], {
+    cwd: REPO,
+    // No credentials anywhere unless `env` has fake ones: no profile files, and the EC2 metadata endpoint never asked (nothing leaves the machine).
+    env: {
+      PATH: process.env.PATH!,
+      HOME: home,
+      AWS_CONFIG_FILE: path.join(home, 'none'),
+      AWS_SHARED_CREDENTIALS_FILE: path.join(home, 'none'),
+      AWS_EC2_METADATA_DISABLED: 'true',
+      ...env,
+    },
+  });
+  let out = '';
+  const waiters: Array<{ pattern: RegExp; resolve: () => void }> = [];
+  const onData = (chunk: Buffer) => {
+    out += chunk;
+    for (const waiter of waiters.filter((w) => w.pattern.test(out))) {
+      waiters.splice(waiters.indexOf(waiter), 1);
+      waiter.resolve();
+    }
+  };
+  child.stdout!.on('data', onData);
+  child.stderr!.on('data', onData);
+  const done = new Promise<{ code: number | null; out: string; ms: number }>((resolve) => {
     child.on('close', (code) => {
       fs.rmSync(home, { recursive: true, force: true });
+      for (const waiter of waiters) waiter.resolve();
       resolve({ code, out, ms: Date.now() - started });
     });
   });
+  return {
+    child,
+    done,
+    waitFor: (pattern) => (pattern.test(out) ? Promise.resolve() : new Promise((resolve) => waiters.push({ pattern, resolve }))),
+  };
+}
+
+/** Runs the runner to its end; its exit code and output. */
+function runner(args: string[], env: Record<string, string>): Promise<{ code: number | null; out: string; ms: number }> {
+  return startRunner(args, env).done;
 }
 
 describe('without an AWS account', () => {
@@ -149,5 +180,220 @@ describe('without an AWS account', () => {
     const { code, out } = await runner(['--only', 'nope'], {});
     expect(code).toBe(2);
     expect(out).toMatch(/no integ app named nope[\s\S]*usage: npx projen integ/);
+  });
+});
+
+/**
+ * A stand-in for the `cdk` CLI: records each call (and each SIGINT it gets) in FAKE_CDK_LOG, and does what
+ * FAKE_CDK_PLAN says: `deploy` is `pass`, `fail` (exit 1 after the outputs), `synth-fails` (exit 1 before an
+ * assembly exists), `hang` (until SIGINT) or `stubborn` (until a second SIGINT); `outputs` are the assertion
+ * stack's outputs; `destroy` is `pass`, `fail`, or `slow` (until the file FAKE_CDK_RELEASE exists).
+ */
+const FAKE_CDK = `
+const fs = require('node:fs');
+const path = require('node:path');
+const args = process.argv.slice(2);
+const plan = JSON.parse(process.env.FAKE_CDK_PLAN || '{}');
+const log = (entry) => fs.appendFileSync(process.env.FAKE_CDK_LOG, JSON.stringify({ pid: process.pid, ...entry }) + '\\n');
+const option = (name) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
+const stacksOfApp = (name) => ['cdk-mirror-origin-integ-' + name, 'cdk-mirror-origin-integ-' + name + '-assertions'];
+const app = option('--app');
+log({ event: 'call', args });
+let signals = 0;
+process.on('SIGINT', () => {
+  log({ event: 'SIGINT' });
+  if (plan.deploy === 'stubborn' && ++signals === 1) console.log('fake cdk: still deploying');
+  else process.exit(130);
+});
+const keepAlive = () => setInterval(() => {}, 1000);
+// Never outlives a broken test by long.
+setTimeout(() => process.exit(3), 50000).unref();
+
+if (args[0] === 'deploy') {
+  const name = /test\\/(.+)\\.integ\\.ts/.exec(app)[1];
+  if (plan.deploy === 'synth-fails') {
+    console.error('fake cdk: synth failed');
+    process.exit(1);
+  }
+  const assembly = option('-o');
+  fs.mkdirSync(assembly, { recursive: true });
+  const artifacts = Object.fromEntries(stacksOfApp(name).map((stack) => [stack, { type: 'aws:cloudformation:stack' }]));
+  fs.writeFileSync(path.join(assembly, 'manifest.json'), JSON.stringify({ artifacts }));
+  if (plan.deploy === 'hang' || plan.deploy === 'stubborn') {
+    console.log('fake cdk: deploying ' + name);
+    keepAlive();
+  } else {
+    if (plan.outputs) fs.writeFileSync(option('--outputs-file'), JSON.stringify({ [stacksOfApp(name)[1]]: plan.outputs }));
+    process.exit(plan.deploy === 'fail' ? 1 : 0);
+  }
+} else if (args[0] === 'destroy') {
+  // The stacks the assembly names, or (--destroy) the app's.
+  const stacks = fs.existsSync(path.join(app, 'manifest.json'))
+    ? Object.keys(JSON.parse(fs.readFileSync(path.join(app, 'manifest.json'), 'utf8')).artifacts)
+    : stacksOfApp(/test\\/(.+)\\.integ\\.ts/.exec(app)[1]);
+  const finish = () => {
+    log({ event: plan.destroy === 'fail' ? 'destroy failed' : 'destroyed', stacks });
+    process.exit(plan.destroy === 'fail' ? 1 : 0);
+  };
+  if (plan.destroy === 'slow') {
+    console.log('fake cdk: destroying');
+    const poll = setInterval(() => fs.existsSync(process.env.FAKE_CDK_RELEASE) && (clearInterval(poll), finish()), 20);
+  } else finish();
+} else {
+  process.exit(64);
+}
+`;
+
+interface FakeCdkCall {
+  readonly pid: number;
+  readonly event: string;
+  readonly args?: string[];
+  readonly stacks?: string[];
+}
+
+describe('deploys, asserts and destroys, whatever happened (against a stand-in cdk)', () => {
+  let dir: string;
+  let run = 0;
+  let logFile: string;
+  let release: string;
+
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'integ-fake-cdk-'));
+    fs.writeFileSync(path.join(dir, 'cdk'), `#!${process.execPath}\n${FAKE_CDK}`, { mode: 0o755 });
+  });
+  afterEach(() => {
+    // A stand-in a failed test left running is stopped here (each ends itself within 50 s anyway).
+    for (const call of calls()) {
+      try {
+        process.kill(call.pid, 'SIGKILL');
+      } catch {
+        // Gone, as it should be.
+      }
+    }
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  /** Starts the runner with fake credentials and the stand-in `cdk` following `plan`. */
+  function start(args: string[], plan: object): Runner {
+    run += 1;
+    logFile = path.join(dir, `calls-${run}.jsonl`);
+    release = path.join(dir, `release-${run}`);
+    return startRunner(args, {
+      AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+      AWS_SECRET_ACCESS_KEY: 'example',
+      AWS_REGION: 'us-east-1',
+      [TEST_CDK_ENV]: path.join(dir, 'cdk'),
+      [TEST_WORK_DIR_ENV]: path.join(dir, `work-${run}`),
+      FAKE_CDK_PLAN: JSON.stringify(plan),
+      FAKE_CDK_LOG: logFile,
+      FAKE_CDK_RELEASE: release,
+    });
+  }
+
+  /** The stand-in's calls and signals of the last run, in order. */
+  function calls(): FakeCdkCall[] {
+    if (logFile === undefined || !fs.existsSync(logFile)) return [];
+    return fs.readFileSync(logFile, 'utf8').trim().split('\n').filter(Boolean).map((line) => JSON.parse(line));
+  }
+
+  const argAfter = (call: FakeCdkCall | undefined, name: string) => call?.args?.[call.args.indexOf(name) + 1];
+  const commands = () => calls().filter((call) => call.event === 'call').map((call) => `${call.args![0]} ${/test\/(.+)\.integ\.ts/.exec(argAfter(call, '--app')!)?.[1] ?? 'assembly'}`);
+  const variantsStacks = [stackName(VARIANTS), `${stackName(VARIANTS)}-assertions`];
+  const defaultStacks = [stackName(DEFAULT_MIRROR), `${stackName(DEFAULT_MIRROR)}-assertions`];
+  const outputsOf = (failing?: string) => Object.fromEntries(VARIANTS.steps.map((step) => [`${STEP_OUTPUT_PREFIX}${step.id}`,
+    JSON.stringify(step.id === failing ? { status: 'fail', message: 'Expected 200 but received 502' } : { status: 'success' })]));
+
+  it('exits 0 when every step passed and both stacks were destroyed with the deployment\'s own assembly', async () => {
+    const { code, out } = await start(['--only', 'variants'], { deploy: 'pass', outputs: outputsOf(), destroy: 'pass' }).done;
+    expect(out).toMatch(/Every integ app passed and destroyed\./);
+    expect(code).toBe(0);
+    const [deploy, destroy] = calls().filter((call) => call.event === 'call');
+    expect(deploy.args).toEqual(expect.arrayContaining(['deploy', '--all', '--require-approval', 'never']));
+    expect(destroy.args).toEqual(expect.arrayContaining(['destroy', '--all', '--force']));
+    expect(argAfter(destroy, '--app')).toBe(argAfter(deploy, '-o'));
+    expect(calls().find((call) => call.event === 'destroyed')?.stacks).toEqual(variantsStacks);
+    for (const step of VARIANTS.steps) expect(out).toContain(`pass  ${step.id}: `);
+  });
+
+  it('destroys after a failed deployment, prints the failing step\'s message, and exits 1', async () => {
+    const { code, out } = await start(['--only', 'variants'], { deploy: 'fail', outputs: outputsOf('VariantW200'), destroy: 'pass' }).done;
+    expect(code).toBe(1);
+    expect(out).toMatch(/FAIL {2}VariantW200: .*\n +Expected 200 but received 502/);
+    expect(out).toMatch(/pass {2}VariantW100: /);
+    expect(out).toMatch(/the deployment failed \(exit 1\)/);
+    expect(out).toMatch(/Not passed and destroyed: variants/);
+    expect(commands()).toEqual(['deploy variants', 'destroy assembly']);
+    const [deploy, destroy] = calls().filter((call) => call.event === 'call');
+    expect(argAfter(destroy, '--app')).toBe(argAfter(deploy, '-o'));
+    expect(calls().find((call) => call.event === 'destroyed')?.stacks).toEqual(variantsStacks);
+  });
+
+  it('names the stacks to delete when the destroy fails, and exits 1', async () => {
+    const { code, out } = await start(['--only', 'variants'], { deploy: 'pass', outputs: outputsOf(), destroy: 'fail' }).done;
+    expect(code).toBe(1);
+    expect(out).toContain(`could not destroy ${variantsStacks[0]} and ${variantsStacks[1]}: run \`npx projen integ:variants:destroy\``);
+  });
+
+  it('destroys nothing when synth failed (nothing was deployed), and exits 1', async () => {
+    const { code, out } = await start(['--only', 'variants'], { deploy: 'synth-fails' }).done;
+    expect(code).toBe(1);
+    expect(out).toMatch(/fake cdk: synth failed/);
+    expect(out).toMatch(/FAIL {2}WarmUp: .*\n +no result \(the deployment stopped before this step\)/);
+    expect(commands()).toEqual(['deploy variants']);
+  });
+
+  it('on Ctrl-C during a deployment: stops it, still destroys, deploys no further app, and exits 1', async () => {
+    const integ = start([], { deploy: 'hang', destroy: 'pass' });
+    await integ.waitFor(/fake cdk: deploying default-mirror/);
+    integ.child.kill('SIGINT');
+    const { code, out } = await integ.done;
+    expect(out).toMatch(/Interrupted: stopping, then destroying what was deployed/);
+    expect(out).toMatch(/the deployment failed \(exit 130, interrupted\)/);
+    expect(calls().map((call) => call.event)).toEqual(['call', 'SIGINT', 'call', 'destroyed']);
+    expect(commands()).toEqual(['deploy default-mirror', 'destroy assembly']);
+    expect(calls().find((call) => call.event === 'destroyed')?.stacks).toEqual(defaultStacks);
+    expect(code).toBe(1);
+  });
+
+  it('on Ctrl-C during a destroy: lets the destroy finish', async () => {
+    const integ = start(['--only', 'variants'], { deploy: 'pass', outputs: outputsOf(), destroy: 'slow' });
+    await integ.waitFor(/fake cdk: destroying/);
+    integ.child.kill('SIGINT');
+    await integ.waitFor(/Interrupted: finishing the destroy first/);
+    fs.writeFileSync(release, '');
+    const { code } = await integ.done;
+    expect(calls().map((call) => call.event)).toEqual(['call', 'call', 'destroyed']);
+    expect(code).toBe(1);
+  });
+
+  it('on a second Ctrl-C: stops cdk, leaves at once, and names the stacks left and the command that deletes them', async () => {
+    const integ = start([], { deploy: 'stubborn', destroy: 'pass' });
+    await integ.waitFor(/fake cdk: deploying default-mirror/);
+    integ.child.kill('SIGINT');
+    await integ.waitFor(/fake cdk: still deploying/);
+    integ.child.kill('SIGINT');
+    const { code, out } = await integ.done;
+    expect(code).toBe(130);
+    expect(out).toContain(`Left at once, without destroying:\n  ${defaultStacks[0]} and ${defaultStacks[1]}: run \`npx projen integ:default-mirror:destroy\``);
+    expect(calls().map((call) => call.event)).toEqual(['call', 'SIGINT', 'SIGINT']);
+  });
+
+  it('--destroy destroys each app\'s stacks from a fresh synth', async () => {
+    const { code, out } = await start(['--destroy'], { destroy: 'pass' }).done;
+    expect(code).toBe(0);
+    expect(out).toMatch(/Every integ app destroyed\./);
+    expect(commands()).toEqual(['destroy default-mirror', 'destroy variants']);
+    expect(calls().filter((call) => call.event === 'destroyed').map((call) => call.stacks)).toEqual([defaultStacks, variantsStacks]);
+  });
+});
+
+describe('what a second Ctrl-C leaves', () => {
+  it('names every app\'s stacks not yet destroyed, or says nothing is left', () => {
+    expect(leftBehind(new Map([['a', ['s-a', 's-a-assertions']], ['b', ['s-b', 's-b-assertions']]]))).toEqual([
+      'Left at once, without destroying:',
+      '  s-a and s-a-assertions: run `npx projen integ:a:destroy` (or delete them in the CloudFormation console)',
+      '  s-b and s-b-assertions: run `npx projen integ:b:destroy` (or delete them in the CloudFormation console)',
+    ]);
+    expect(leftBehind(new Map())).toEqual(['Left at once; nothing was left deployed.']);
   });
 });

@@ -77,11 +77,36 @@ export async function checkAws(): Promise<string> {
   }
 }
 
+/** What a run is doing, for its Ctrl-C handler. */
+interface RunState {
+  interrupted: boolean;
+  /** Sends SIGINT to the cdk call in progress. */
+  stop?: () => void;
+  /** A destroy is in progress: the first Ctrl-C lets it finish. */
+  destroying: boolean;
+  /** The stacks of each app a deploy was started for and no destroy has removed yet. */
+  readonly left: Map<string, string[]>;
+}
+
+/** The stacks of an app. */
+function stacksOf(name: string): string[] {
+  const stack = stackName(scenarioNamed(name));
+  return [stack, `${stack}-assertions`];
+}
+
 /** Runs the pinned cdk CLI, its output shown as it comes; resolves with its exit code. */
-function cdk(args: string[], onChild: (stop: () => void) => void): Promise<number> {
+function cdk(args: string[], state: RunState): Promise<number> {
   return new Promise((resolve) => {
-    const child = spawn(CDK, args, { cwd: REPO, env: cdkEnv(), stdio: ['ignore', 'inherit', 'inherit'] });
-    onChild(() => child.kill('SIGINT'));
+    // Its own process group: a Ctrl-C in the terminal reaches the runner only, which decides what cdk gets.
+    const child = spawn(CDK, args, { cwd: REPO, env: cdkEnv(), stdio: ['ignore', 'inherit', 'inherit'], detached: true });
+    // As a terminal's Ctrl-C would: to cdk and whatever it started (the app's synth).
+    state.stop = () => {
+      try {
+        process.kill(-child.pid!, 'SIGINT');
+      } catch {
+        // Already gone.
+      }
+    };
     child.on('error', () => resolve(1));
     child.on('close', (code) => resolve(code ?? 1));
   });
@@ -106,7 +131,7 @@ export function stepResults(outputsFile: string): Map<string, { status?: string;
 }
 
 /** Deploys, reports and destroys one app; true when every step passed and everything was destroyed. */
-async function runApp(name: string, state: { interrupted: boolean; stop?: () => void }): Promise<boolean> {
+async function runApp(name: string, state: RunState): Promise<boolean> {
   const scenario = scenarioNamed(name);
   const dir = workDir(name);
   const assembly = path.join(dir, 'deploy.cdk.out');
@@ -114,8 +139,8 @@ async function runApp(name: string, state: { interrupted: boolean; stop?: () => 
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
   console.log(`\n== integ ${name}: deploy (${stackName(scenario)} and its -assertions stack)`);
-  const deployed = await cdk(['deploy', '--all', '--require-approval', 'never', ...appOptions(name), '-o', assembly, '--outputs-file', outputsFile],
-    (stop) => (state.stop = stop));
+  state.left.set(name, stacksOf(name));
+  const deployed = await cdk(['deploy', '--all', '--require-approval', 'never', ...appOptions(name), '-o', assembly, '--outputs-file', outputsFile], state);
 
   const results = stepResults(outputsFile);
   let passed = deployed === 0;
@@ -130,20 +155,41 @@ async function runApp(name: string, state: { interrupted: boolean; stop?: () => 
   console.log(`== integ ${name}: destroy`);
   // Destroy what the deployment's own assembly names; if synth never finished, nothing was deployed.
   const destroyed = fs.existsSync(path.join(assembly, 'manifest.json'))
-    ? await cdk(['destroy', '--all', '--force', '--app', assembly, '--no-notices', '--no-version-reporting'], (stop) => (state.stop = stop))
+    ? await destroy(['--app', assembly, '--no-notices', '--no-version-reporting'], state)
     : 0;
-  if (destroyed !== 0) {
+  if (destroyed === 0) {
+    state.left.delete(name);
+  } else {
     console.error(`  could not destroy ${stackName(scenario)} and ${stackName(scenario)}-assertions: ` +
       `run \`npx projen integ:${name}:destroy\`, or delete them in the CloudFormation console`);
   }
   return passed && destroyed === 0;
 }
 
+/** `cdk destroy --all` of an app's stacks; the first Ctrl-C does not stop it. */
+async function destroy(appArgs: string[], state: RunState): Promise<number> {
+  state.destroying = true;
+  try {
+    return await cdk(['destroy', '--all', '--force', ...appArgs], state);
+  } finally {
+    state.destroying = false;
+  }
+}
+
 /** Destroys the stacks of one app from a fresh synth (for stacks an interrupted run left). */
-async function destroyApp(name: string, state: { stop?: () => void }): Promise<boolean> {
+async function destroyApp(name: string, state: RunState): Promise<boolean> {
   console.log(`\n== integ ${name}: destroy`);
-  const code = await cdk(['destroy', '--all', '--force', ...appOptions(name), '-o', path.join(workDir(name), 'destroy.cdk.out')], (stop) => (state.stop = stop));
+  state.left.set(name, stacksOf(name));
+  const code = await destroy([...appOptions(name), '-o', path.join(workDir(name), 'destroy.cdk.out')], state);
+  if (code === 0) state.left.delete(name);
   return code === 0;
+}
+
+/** What a second Ctrl-C leaves behind, and how to delete it. */
+export function leftBehind(left: ReadonlyMap<string, readonly string[]>): string[] {
+  if (left.size === 0) return ['Left at once; nothing was left deployed.'];
+  return ['Left at once, without destroying:', ...[...left].map(([name, stacks]) =>
+    `  ${stacks.join(' and ')}: run \`npx projen integ:${name}:destroy\` (or delete them in the CloudFormation console)`)];
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -172,13 +218,21 @@ export async function main(argv: string[]): Promise<number> {
   }
   console.log(`AWS credentials found; region ${region}.`);
 
-  const state: { interrupted: boolean; stop?: () => void } = { interrupted: false };
+  const state: RunState = { interrupted: false, destroying: false, left: new Map() };
   process.on('SIGINT', () => {
-    // The first Ctrl-C stops the deployment and lets the destroy run; the second one leaves at once.
-    if (state.interrupted) process.exit(130);
+    // The first Ctrl-C stops the deployment and lets the destroy run; the second one stops cdk and leaves at once.
+    if (state.interrupted) {
+      state.stop?.();
+      for (const line of leftBehind(state.left)) console.error(line);
+      process.exit(130);
+    }
     state.interrupted = true;
-    console.error('\nInterrupted: stopping, then destroying what was deployed (Ctrl-C again to leave it)');
-    state.stop?.();
+    if (state.destroying) {
+      console.error('\nInterrupted: finishing the destroy first (Ctrl-C again to leave at once)');
+    } else {
+      console.error('\nInterrupted: stopping, then destroying what was deployed (Ctrl-C again to leave at once)');
+      state.stop?.();
+    }
   });
   const failed: string[] = [];
   for (const name of options.names) {
