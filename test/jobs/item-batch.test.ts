@@ -42,7 +42,7 @@ async function run(mode: JobMode, source: ItemSource, texts: readonly string[], 
   };
   const everything: ItemDependencies = {
     config: config(),
-    jobs: { served: [{ patterns: [], defaultMine: true }] },
+    jobs: { served: [{ patterns: [], defaultMine: true }], others: [] },
     s3: client,
     logger: (line) => void lines.push(line as JobLogLine),
     ...deps,
@@ -106,7 +106,7 @@ describe('prewarm', () => {
   });
 
   test('a batch that is not one is refused as a whole', async () => {
-    await expect(processBatch({ config: config(), jobs: { served: [] }, s3: client }, { BatchInput: { mode: 'nap' }, Items: [] } as never))
+    await expect(processBatch({ config: config(), jobs: { served: [], others: [] }, s3: client }, { BatchInput: { mode: 'nap' }, Items: [] } as never))
       .rejects.toThrow(/not a job batch/);
   });
 });
@@ -181,8 +181,27 @@ describe('refresh', () => {
     origin.route('/base/mine/k.txt', { body: 'k', headers: { etag: '"k"' } });
     await run('prewarm', 'keys', ['mine/k.txt']);
     const served = [{ patterns: [{ pattern: '/legacy/*', mine: false }], defaultMine: true }];
-    const { results } = await run('refresh', 'listing', ['m/mine/k.txt', 'm/legacy/other.txt', 'elsewhere/z.txt'], { jobs: { served } });
+    const { results } = await run('refresh', 'listing', ['m/mine/k.txt', 'm/legacy/other.txt', 'elsewhere/z.txt'], { jobs: { served, others: [] } });
     expect(results).toEqual([{ key: 'm/mine/k.txt', outcome: 'unchanged', status: 304, bytes: 0 }]);
+  });
+
+  test('a shared bucket\'s listing: another mirror\'s key under its own keyPrefix is never fetched nor touched, even where this mirror serves its path', async () => {
+    // The default mirror (keyPrefix 'm/') serves `/m/l/legacy/a.png`; the `/legacy/*` mirror with keyPrefix 'm/l/' stores `/legacy/a.png` there.
+    await put('m/l/legacy/a.png', 'the legacy mirror\'s bytes', { 'origin-etag': '"legacy"' });
+    origin.route('/base/l/legacy/a.png', { body: 'the default origin\'s bytes', headers: { etag: '"default"' } });
+    const jobs = {
+      served: [{ patterns: [{ pattern: '/legacy/*', mine: false }], defaultMine: true }],
+      others: [{ keyPrefix: 'm/l/', variantQueryStrings: [], served: [{ patterns: [{ pattern: '/legacy/*', mine: true }], defaultMine: false }] }],
+    };
+    const alone = await run('refresh', 'listing', ['m/l/legacy/a.png'], { jobs: { ...jobs, others: [] } });
+    // Without the other mirror's key space the key looks like this mirror's: the check can fail.
+    expect(alone.results.map((r) => r.key)).toEqual(['m/l/legacy/a.png']);
+    await put('m/l/legacy/a.png', 'the legacy mirror\'s bytes', { 'origin-etag': '"legacy"' });
+    const before = originRequests('/l/legacy/a.png');
+    const { results, lines } = await run('refresh', 'listing', ['m/l/legacy/a.png'], { jobs });
+    expect([results, lines]).toEqual([[], []]);
+    expect(originRequests('/l/legacy/a.png')).toBe(before);
+    expect((await s3.getObject(BUCKET, 'm/l/legacy/a.png'))?.body.toString()).toBe('the legacy mirror\'s bytes');
   });
 
   test('a variant: its key from the viewer\'s query, the viewer\'s URI and the function\'s rewritten URI invalidated', async () => {
