@@ -163,6 +163,37 @@ describe('refresh', () => {
     expect((await s3.getObject(BUCKET, 'm/n/diff.bin'))?.body.toString()).toBe('after!');
   });
 
+  test('an origin that ignores conditional requests: a 200 with the stored validators never rewrites the copy', async () => {
+    const lastModified = 'Tue, 15 Nov 1994 12:45:26 GMT';
+    const routes = {
+      strong: { body: 'strong etag body', headers: { 'etag': '"st-1"', 'last-modified': lastModified } },
+      dated: { body: 'dated body', headers: { 'last-modified': lastModified } },
+      weak: { body: 'weak etag body', headers: { etag: 'W/"wk-1"' } },
+      redated: { body: 'redated body', headers: { 'last-modified': lastModified } },
+    };
+    for (const [name, route] of Object.entries(routes)) origin.route(`/base/i/${name}.txt`, { ...route, ignoreConditionals: true });
+    await run('prewarm', 'keys', Object.keys(routes).map((name) => `i/${name}.txt`));
+    // Same Last-Modified, other bytes: compared, and stored because they differ.
+    origin.route('/base/i/redated.txt', { ...routes.redated, body: 'other bytes, same date', ignoreConditionals: true });
+    const puts = () => s3.requests.filter((r) => r.method === 'PUT' && r.key.startsWith('m/i/')).length;
+    const putsBefore = puts();
+    const { results } = await run('refresh', 'keys', ['i/strong.txt', 'i/dated.txt', 'i/weak.txt', 'i/redated.txt']);
+    expect(results).toEqual([
+      // The same strong ETag is the same bytes: the body is dropped unread.
+      { key: 'm/i/strong.txt', outcome: 'unchanged', status: 200, bytes: 0 },
+      // Last-Modified alone, or a weak ETag, do not promise the same bytes: compared, nothing written.
+      { key: 'm/i/dated.txt', outcome: 'unchanged', status: 200, bytes: 10 },
+      { key: 'm/i/weak.txt', outcome: 'unchanged', status: 200, bytes: 14 },
+      { key: 'm/i/redated.txt', outcome: 'updated', status: 200, bytes: 22, invalidate: ['/i/redated.txt'] },
+    ]);
+    // The origin really answered 200 with its body each time (it ignored the conditional headers it was sent).
+    const last = origin.requests.filter((r) => r.url === '/base/i/strong.txt').pop()!;
+    expect(last.headers['if-none-match']).toBe('"st-1"');
+    expect(puts() - putsBefore).toBe(1);
+    expect((await s3.getObject(BUCKET, 'm/i/strong.txt'))?.body.toString()).toBe('strong etag body');
+    expect((await s3.getObject(BUCKET, 'm/i/redated.txt'))?.body.toString()).toBe('other bytes, same date');
+  });
+
   test('a refresh that races a concurrent write loses cleanly: conflict, the concurrent bytes kept', async () => {
     origin.route('/base/race/x.txt', { body: 'v1', headers: { etag: '"x1"' } });
     await run('prewarm', 'keys', ['race/x.txt']);
