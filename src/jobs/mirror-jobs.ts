@@ -203,7 +203,8 @@ function otherKeySpaces(mirror: MirrorOrigin): KeySpace[] {
     const bucket = (construct as MirrorOrigin).bucket;
     const shared = bucket === mirror.bucket || (Stack.of(construct) === stack && JSON.stringify(stack.resolve(bucket.bucketName)) === bucketName);
     if (!shared) continue;
-    spaces.push({ keyPrefix: other.config.keyPrefix, variantQueryStrings: other.config.variantQueryStrings, served: other.bindings.map(bindingRoutes) });
+    const { keyPrefix, variantQueryStrings } = other.config;
+    spaces.push({ keyPrefix, variantQueryStrings, served: other.bindings.map(bindingRoutes) });
   }
   return spaces;
 }

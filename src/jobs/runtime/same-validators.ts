@@ -6,10 +6,10 @@
  * object stored without validators, and stored only if it differs.
  */
 import { Readable } from 'node:stream';
-import type { OriginValidators } from '../../handler/fetch-store';
-import { discardBody, OriginTransport, RawOriginResponse } from '../../handler/origin';
 import { comparingBody } from './same-bytes';
 import type { StoredDigest } from './stored-copy';
+import type { OriginValidators } from '../../handler/fetch-store';
+import { discardBody, OriginTransport, RawOriginResponse } from '../../handler/origin';
 
 /** How a 200's validators compare with the stored copy's. */
 export type ValidatorMatch = 'same-bytes' | 'compare-bytes' | 'changed';
