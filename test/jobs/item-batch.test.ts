@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { LocalOrigin, startOrigin } from '../../local/origin/server';
+import { LocalOrigin, patternSha256, startOrigin } from '../../local/origin/server';
 import { LocalS3, startS3 } from '../../local/s3/server';
 import type { MirrorConfig } from '../../src/config';
 import { nodeTransport, OriginTransport } from '../../src/handler/origin';
@@ -111,6 +111,28 @@ describe('prewarm', () => {
   });
 });
 
+describe('an origin that stalls or sends too much', () => {
+  test('timeout: no headers within originResponseTimeoutMs, or the body stalls past originIdleTimeoutMs; nothing stored', async () => {
+    origin.route('/base/t/hang.bin', { body: 'never', fault: { kind: 'hang-before-headers' } });
+    origin.route('/base/t/stall.bin', { body: 'x'.repeat(4096), fault: { kind: 'stall', afterBytes: 1024 } });
+    const deps = { config: config({ originResponseTimeoutMs: 300, originIdleTimeoutMs: 300 }) };
+    const { results } = await run('prewarm', 'keys', ['t/hang.bin', 't/stall.bin'], deps);
+    expect(results.map((r) => [r.key, r.outcome, r.status])).toEqual([['m/t/hang.bin', 'timeout', 504], ['m/t/stall.bin', 'timeout', 504]]);
+    expect(await s3.getObject(BUCKET, 'm/t/hang.bin')).toBeUndefined();
+    expect(await s3.getObject(BUCKET, 'm/t/stall.bin')).toBeUndefined();
+  });
+
+  test('too-large: a declared or a counted body over maxObjectSizeBytes is refused; nothing stored', async () => {
+    origin.route('/base/t/declared.bin', { body: 'y'.repeat(2000) });
+    origin.route('/base/t/chunked.bin', { body: 'z'.repeat(2000), chunked: true });
+    const { results } = await run('prewarm', 'keys', ['t/declared.bin', 't/chunked.bin'], { config: config({ maxObjectSizeBytes: 1000 }) });
+    expect(results.map((r) => [r.key, r.outcome])).toEqual([['m/t/declared.bin', 'too-large'], ['m/t/chunked.bin', 'too-large']]);
+    expect(results[0].error).toBe('Content-Length 2000 > 1000');
+    expect(await s3.getObject(BUCKET, 'm/t/declared.bin')).toBeUndefined();
+    expect(await s3.getObject(BUCKET, 'm/t/chunked.bin')).toBeUndefined();
+  });
+});
+
 describe('coverage', () => {
   test('present or missing, without a single origin request', async () => {
     await put('m/c/there.txt', 'x');
@@ -206,6 +228,35 @@ describe('refresh', () => {
     const { results } = await run('refresh', 'keys', ['race/x.txt'], { transport: racing });
     expect(results).toEqual([{ key: 'm/race/x.txt', outcome: 'conflict', status: 200, bytes: 18 }]);
     expect((await s3.getObject(BUCKET, 'm/race/x.txt'))?.body.toString()).toBe('written meanwhile');
+  });
+
+  test('above the multipart threshold: the new bytes replace the copy through CompleteMultipartUpload under If-Match; a concurrent write wins', async () => {
+    const size = 12 * 1024 * 1024;
+    origin.route('/base/big/a.bin', { body: { size, seed: 1 }, headers: { etag: '"big-1"' } });
+    origin.route('/base/big/b.bin', { body: { size, seed: 1 }, headers: { etag: '"big-1"' } });
+    await run('prewarm', 'keys', ['big/a.bin', 'big/b.bin']);
+    origin.route('/base/big/a.bin', { body: { size, seed: 2 }, headers: { etag: '"big-2"' } });
+    origin.route('/base/big/b.bin', { body: { size, seed: 2 }, headers: { etag: '"big-2"' } });
+    const first = s3.requests.length;
+    const { results } = await run('refresh', 'keys', ['big/a.bin']);
+    expect(results).toEqual([{ key: 'm/big/a.bin', outcome: 'updated', status: 200, bytes: size, invalidate: ['/big/a.bin'] }]);
+    expect(sha256((await s3.getObject(BUCKET, 'm/big/a.bin'))!.body)).toBe(await patternSha256({ size, seed: 2 }));
+    const writes = s3.requests.slice(first).filter((r) => r.key === 'm/big/a.bin' && r.method !== 'HEAD' && r.method !== 'GET');
+    // Parts, then one completion (a POST with the upload id); never a single PutObject.
+    expect(writes.filter((r) => r.method === 'PUT').every((r) => r.query.includes('partNumber='))).toBe(true);
+    expect(writes.filter((r) => r.method === 'POST' && r.query.startsWith('uploadId=')).map((r) => r.status)).toEqual([200]);
+
+    // Another writer replaces b.bin while its new bytes are on their way: the completion's If-Match loses.
+    const racing: OriginTransport = async (url, headers, timeoutMs, signal) => {
+      await put('m/big/b.bin', 'written meanwhile');
+      return nodeTransport(url, headers, timeoutMs, signal);
+    };
+    const second = s3.requests.length;
+    const raced = await run('refresh', 'keys', ['big/b.bin'], { transport: racing });
+    expect(raced.results).toEqual([{ key: 'm/big/b.bin', outcome: 'conflict', status: 200, bytes: size }]);
+    expect((await s3.getObject(BUCKET, 'm/big/b.bin'))?.body.toString()).toBe('written meanwhile');
+    const completions = s3.requests.slice(second).filter((r) => r.key === 'm/big/b.bin' && r.method === 'POST' && r.query.startsWith('uploadId='));
+    expect(completions.map((r) => r.status)).toEqual([412]);
   });
 
   test('the bucket\'s own listing: only the keys this mirror serves, under its prefix', async () => {
