@@ -5,8 +5,9 @@ import type { JobMode, JobSummary } from '../../src/jobs/protocol';
 /** One line, rewritten after each batch. */
 export function formatProgress(mode: JobMode, p: JobProgress): string {
   const seconds = p.elapsedMs / 1000;
-  const counts = Object.entries(p.outcomes).map(([outcome, n]) => `${outcome} ${n}`).join(' · ');
-  return `${mode}: ${p.done}/${p.total} items · ${counts} · ${(p.bytes / 1e6).toFixed(1)} MB from the origin · ${(p.done / Math.max(seconds, 0.001)).toFixed(0)} keys/s`;
+  const counts = Object.entries(p.outcomes).map(([outcome, n]) => `${outcome} ${n}`);
+  const rate = `${(p.done / Math.max(seconds, 0.001)).toFixed(0)} keys/s`;
+  return [`${mode}: ${p.done}/${p.total} items`, ...counts, `${(p.bytes / 1e6).toFixed(1)} MB from the origin`, rate].join(' · ');
 }
 
 /** The run's summary, one outcome a line, and where its files are. */

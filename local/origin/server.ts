@@ -53,6 +53,8 @@ export interface OriginRoute {
   /** Send `transfer-encoding: chunked` instead of a Content-Length. */
   readonly chunked?: boolean;
   readonly fault?: OriginFault;
+  /** Answer every GET in full, as an origin that ignores If-None-Match and If-Modified-Since (no 304). */
+  readonly ignoreConditionals?: boolean;
 }
 
 /** A request the origin saw. */
@@ -230,7 +232,7 @@ function validatorHeaders(route: OriginRoute): Record<string, string> {
 
 /** Whether a GET's validators still match a 200 route: If-None-Match first (weak comparison), else If-Modified-Since. */
 function notModified(route: OriginRoute, req: http.IncomingMessage): boolean {
-  if ((route.status ?? 200) !== 200 || (req.method !== 'GET' && req.method !== 'HEAD')) return false;
+  if ((route.status ?? 200) !== 200 || route.ignoreConditionals || (req.method !== 'GET' && req.method !== 'HEAD')) return false;
   const { etag, 'last-modified': lastModified } = validatorHeaders(route);
   const ifNoneMatch = req.headers['if-none-match'];
   if (ifNoneMatch !== undefined) {

@@ -20,10 +20,19 @@ export interface JobsDistribution {
   readonly wildcards: readonly string[];
 }
 
+/** The keys another mirror on the same bucket owns: its key prefix and rules, and where it is served. */
+export interface KeySpace {
+  readonly keyPrefix: string;
+  readonly variantQueryStrings: readonly string[];
+  readonly served: readonly ServedRoutes[];
+}
+
 /** The item function's own settings. */
 export interface ItemFunctionConfig {
   /** One entry per distribution the mirror is bound to. */
   readonly served: readonly ServedRoutes[];
+  /** The other mirrors that store into the same bucket: a listing never touches their keys. */
+  readonly others: readonly KeySpace[];
 }
 
 /** The run function's settings (prepare, summarise, finish). */
@@ -39,6 +48,7 @@ export interface RunFunctionConfig {
 /** The environment variable of each setting. */
 export const JOBS_ENVIRONMENT_VARIABLES = {
   served: 'JOBS_SERVED_ROUTES',
+  others: 'JOBS_OTHER_MIRRORS',
   reportsBucket: 'JOBS_REPORTS_BUCKET',
   reportsPrefix: 'JOBS_REPORTS_PREFIX',
   manifestBucket: 'JOBS_MANIFEST_BUCKET',
@@ -46,8 +56,8 @@ export const JOBS_ENVIRONMENT_VARIABLES = {
 } as const;
 
 /** The item function's variables (values may be tokens: the construct passes them already serialised). */
-export function itemEnvironment(served: string): Record<string, string> {
-  return { [JOBS_ENVIRONMENT_VARIABLES.served]: served };
+export function itemEnvironment(served: string, others: string): Record<string, string> {
+  return { [JOBS_ENVIRONMENT_VARIABLES.served]: served, [JOBS_ENVIRONMENT_VARIABLES.others]: others };
 }
 
 /** The run function's variables (`distributions` already serialised: it is produced lazily at synth). */
@@ -65,8 +75,9 @@ export function runEnvironment(config: Omit<RunFunctionConfig, 'distributions'>,
 export function itemConfigFromEnvironment(env: Readonly<Record<string, string | undefined>>): ItemFunctionConfig {
   const problems: string[] = [];
   const served = jsonArray(env, JOBS_ENVIRONMENT_VARIABLES.served, problems, isServedRoutes, 'routes ({patterns, defaultMine})');
+  const others = jsonArray(env, JOBS_ENVIRONMENT_VARIABLES.others, problems, isKeySpace, 'key spaces ({keyPrefix, variantQueryStrings, served})');
   fail(problems);
-  return { served };
+  return { served, others };
 }
 
 /** Reads the run function's settings; throws one error listing every problem. */
@@ -109,6 +120,12 @@ function isServedRoutes(value: unknown): value is ServedRoutes {
   const v = value as ServedRoutes;
   return typeof v === 'object' && v !== null && typeof v.defaultMine === 'boolean' && Array.isArray(v.patterns)
     && v.patterns.every((p) => typeof p?.pattern === 'string' && typeof p.mine === 'boolean');
+}
+
+function isKeySpace(value: unknown): value is KeySpace {
+  const v = value as KeySpace;
+  return typeof v === 'object' && v !== null && typeof v.keyPrefix === 'string' && Array.isArray(v.variantQueryStrings)
+    && v.variantQueryStrings.every((q) => typeof q === 'string') && Array.isArray(v.served) && v.served.every(isServedRoutes);
 }
 
 function isDistribution(value: unknown): value is JobsDistribution {

@@ -12,7 +12,7 @@ import { bindingRoutes } from '../distribution-requirements';
 import { internalsOf, MirrorInternals } from '../internals';
 import type { MirrorOrigin } from '../mirror-origin';
 import { validationError } from '../validation';
-import { itemEnvironment, JobsDistribution, runEnvironment } from './config';
+import { itemEnvironment, JobsDistribution, KeySpace, runEnvironment } from './config';
 import { jobsDefinition } from './definition';
 import { acknowledgeJobsFindings } from './nag';
 import type { MirrorJobsProps } from './props';
@@ -78,6 +78,8 @@ export class MirrorJobs extends Construct {
     });
     // Bindings may be added after this construct: read at synth.
     const served = Lazy.string({ produce: () => JSON.stringify(internals.bindings.map(bindingRoutes)) });
+    // Mirrors may share the bucket through addMirror after this construct: found at synth, too.
+    const others = Lazy.string({ produce: () => stack.toJsonString(otherKeySpaces(mirror)) });
     const distributions = Lazy.string({ produce: () => stack.toJsonString(jobsDistributions(internals)) });
     const logRetention = internals.props.logRetention ?? ORIGIN_PROP_DEFAULTS.logRetention;
 
@@ -90,7 +92,7 @@ export class MirrorJobs extends Construct {
       timeout: Duration.minutes(15),
       role: itemRole,
       logGroup: newLogGroup(this, 'ItemLogGroup', logRetention, itemRole),
-      environment: { ...mirrorEnvironment, ...itemEnvironment(served) },
+      environment: { ...mirrorEnvironment, ...itemEnvironment(served, others) },
     });
     this.itemFunction = itemFunction;
 
@@ -104,7 +106,7 @@ export class MirrorJobs extends Construct {
       logGroup: newLogGroup(this, 'RunLogGroup', logRetention, runRole),
       environment: {
         ...mirrorEnvironment,
-        ...itemEnvironment(served),
+        ...itemEnvironment(served, others),
         ...runEnvironment({
           reportsBucket: this.reportsBucket.bucketName,
           reportsPrefix: this.reportsPrefix,
@@ -183,6 +185,28 @@ function mirrorInternals(props: MirrorJobsProps): MirrorInternals | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The key spaces of the app's other mirrors that store into `mirror`'s bucket (the same bucket construct or name). */
+function otherKeySpaces(mirror: MirrorOrigin): KeySpace[] {
+  const stack = Stack.of(mirror);
+  const bucketName = JSON.stringify(stack.resolve(mirror.bucket.bucketName));
+  const spaces: KeySpace[] = [];
+  for (const construct of mirror.node.root.node.findAll()) {
+    if (construct === mirror) continue;
+    let other: MirrorInternals;
+    try {
+      other = internalsOf(construct);
+    } catch {
+      continue;
+    }
+    const bucket = (construct as MirrorOrigin).bucket;
+    const shared = bucket === mirror.bucket || (Stack.of(construct) === stack && JSON.stringify(stack.resolve(bucket.bucketName)) === bucketName);
+    if (!shared) continue;
+    const { keyPrefix, variantQueryStrings } = other.config;
+    spaces.push({ keyPrefix, variantQueryStrings, served: other.bindings.map(bindingRoutes) });
+  }
+  return spaces;
 }
 
 /** Each distribution the mirror is bound to, with its path patterns as invalidation wildcards. */

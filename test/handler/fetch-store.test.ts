@@ -1,26 +1,19 @@
 /**
- * The fetch-and-store core without a viewer (what jobs will run), from the
- * source modules: against s3rver (strict: atomic, honours If-None-Match) and a
- * real local origin; and, for S3 answers s3rver cannot give (If-Match losing
- * to a concurrent write), against aws-sdk-client-mock on one client instance.
+ * The fetch-and-store core without a viewer (what the jobs run), from the source modules, against the strict S3
+ * stand-in (atomic writes; `If-None-Match: *` and `If-Match` on PutObject and CompleteMultipartUpload, answering
+ * 412, or 404 NoSuchKey for a version deleted since, as S3 does) and a real local origin. aws-sdk-client-mock only
+ * for the S3 answers the stand-in cannot give: 409 ConditionalRequestConflict and a 500.
  */
 import { createHash } from 'node:crypto';
-import {
-  AbortMultipartUploadCommand,
-  CompleteMultipartUploadCommand,
-  CreateMultipartUploadCommand,
-  PutObjectCommand,
-  S3Client,
-  UploadPartCommand,
-} from '@aws-sdk/client-s3';
+import { HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
-import { preconditionFailed, s3Error } from './s3-errors';
+import { s3Error } from './s3-errors';
 import { LocalOrigin, patternBuffer, startOrigin } from '../../local/origin/server';
 import { LocalS3, startS3 } from '../../local/s3/server';
-import type { MirrorConfig } from '../../src/config';
 import { FetchAndStoreRequest, FetchEnvironment, fetchAndStore } from '../../src/handler/fetch-store';
 import { requestKeyFromRawPath } from '../../src/handler/variant-key';
 import { handlerS3Client } from '../support/s3-client';
+import { testConfig } from '../support/test-config';
 
 const MiB = 1024 * 1024;
 const BUCKET = 'mirror';
@@ -36,30 +29,10 @@ afterAll(async () => {
   await Promise.all([origin.close(), s3.stop()]);
 });
 
-function config(): MirrorConfig {
-  return {
-    bucketName: BUCKET,
-    endpoint: `${origin.url}/base`,
-    keyPrefix: 'm/',
-    notFoundTtlSeconds: 10,
-    forwardHeaders: [],
-    originHeaders: {},
-    originResponseTimeoutMs: 30_000,
-    originIdleTimeoutMs: 30_000,
-    streamThresholdBytes: 1 * MiB,
-    maxObjectSizeBytes: 100 * MiB,
-    variantQueryStrings: [],
-    mirrorName: 'Stack/Mirror/Default',
-    leaseTableName: '',
-    leaseStaleMs: 15_000,
-    leaseWaitMs: 10_000,
-  };
-}
-
 /** The core's environment with `client` as its S3, and no deadline. */
 function environment(client: S3Client): FetchEnvironment {
-  const c = config();
-  return { config: c, s3: client, endpoint: new URL(c.endpoint), clock: () => performance.now(), deadline: new AbortController().signal };
+  const config = testConfig({ bucketName: BUCKET, endpoint: `${origin.url}/base`, keyPrefix: 'm/' });
+  return { config, s3: client, endpoint: new URL(config.endpoint), clock: () => performance.now(), deadline: new AbortController().signal };
 }
 
 /** The handler's own S3 client, pointed at s3rver. */
@@ -81,7 +54,7 @@ function originRequests(path: string): number {
   return origin.requests.filter((r) => r.url === `/base${path}`).length;
 }
 
-describe('without a viewer, against s3rver', () => {
+describe('without a viewer, against the S3 stand-in', () => {
   test.each([
     ['one PUT', 300 * 1024, false],
     ['multipart', 12 * MiB + 5, false],
@@ -136,63 +109,94 @@ describe('without a viewer, against s3rver', () => {
   });
 });
 
-describe('a refresh (If-Match on the S3 ETag it checked)', () => {
+describe('a refresh (If-Match on the S3 ETag it checked), against the S3 stand-in', () => {
+  /** Stores `body` at `key` as the bucket's current version; resolves with its S3 ETag. */
+  async function storedVersion(key: string, body: string): Promise<string> {
+    const client = localClient();
+    await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
+    const head = await client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }));
+    client.destroy();
+    return head.ETag!;
+  }
+
+  /** The writes of `key` since request number `from`: method, query parameter names, status (none for an abort: s3rver has no AbortMultipartUpload). */
+  function writes(key: string, from: number): string[] {
+    return s3.requests.slice(from).filter((r) => r.key === key && r.method !== 'GET' && r.method !== 'HEAD').map((r) => {
+      const names = r.query.split('&').map((p) => p.split('=')[0]).filter((name) => name !== '' && name !== 'x-id').join('&');
+      return r.method === 'DELETE' ? `${r.method} ${names}` : `${r.method} ${names} ${r.status}`;
+    });
+  }
+
+  test('new bytes replace exactly the version checked (outcome updated); the version replaced is then stale: conflict', async () => {
+    const checked = await storedVersion('m/refresh/new.txt', 'old bytes');
+    origin.route('/base/refresh/new.txt', { body: 'new bytes' });
+    const env = environment(localClient());
+    const result = await fetchAndStore(env, { key: keyOf('/refresh/new.txt'), precondition: { ifMatch: checked } });
+    expect(result).toMatchObject({ outcome: 'updated', status: 200, bytes: 9 });
+    expect((await s3.getObject(BUCKET, 'm/refresh/new.txt'))?.body.toString()).toBe('new bytes');
+
+    origin.route('/base/refresh/new.txt', { body: 'newer bytes' });
+    const before = s3.requests.length;
+    const stale = await fetchAndStore(env, { key: keyOf('/refresh/new.txt'), precondition: { ifMatch: checked } });
+    expect(stale).toMatchObject({ outcome: 'conflict', status: 200, bytes: 11 });
+    expect(writes('m/refresh/new.txt', before)).toEqual(['PUT  412']);
+    expect((await s3.getObject(BUCKET, 'm/refresh/new.txt'))?.body.toString()).toBe('new bytes');
+  });
+
+  test('the object deleted since it was checked (404 NoSuchKey): conflict, nothing stored', async () => {
+    const checked = await storedVersion('m/refresh/other.txt', 'some version');
+    origin.route('/base/refresh/deleted-since.txt', { body: 'racing bytes' });
+    const before = s3.requests.length;
+    const result = await fetchAndStore(environment(localClient()), { key: keyOf('/refresh/deleted-since.txt'), precondition: { ifMatch: checked } });
+    expect(result).toMatchObject({ outcome: 'conflict', status: 200, bytes: 12 });
+    expect(writes('m/refresh/deleted-since.txt', before)).toEqual(['PUT  404']);
+    expect(await s3.getObject(BUCKET, 'm/refresh/deleted-since.txt')).toBeUndefined();
+  });
+
+  test('losing on CompleteMultipartUpload (412): the upload is aborted, the version in the bucket kept, outcome conflict', async () => {
+    const checked = await storedVersion('m/refresh/raced-large.bin', 'the version checked');
+    await storedVersion('m/refresh/raced-large.bin', 'written meanwhile');
+    origin.route('/base/refresh/raced-large.bin', { body: { size: 11 * MiB, seed: 4 } });
+    const before = s3.requests.length;
+    const result = await fetchAndStore(environment(localClient()), { key: keyOf('/refresh/raced-large.bin'), precondition: { ifMatch: checked } });
+    expect(result).toMatchObject({ outcome: 'conflict', bytes: 11 * MiB });
+    const part = 'PUT partNumber&uploadId 200';
+    expect(writes('m/refresh/raced-large.bin', before)).toEqual(['POST uploads 200', part, part, part, 'POST uploadId 412', 'DELETE uploadId']);
+    expect((await s3.getObject(BUCKET, 'm/refresh/raced-large.bin'))?.body.toString()).toBe('written meanwhile');
+  });
+
+  test('an origin that answers 404 for a stored object: gone, nothing written', async () => {
+    const checked = await storedVersion('m/refresh/deleted.txt', 'kept');
+    origin.route('/base/refresh/deleted.txt', { status: 404 });
+    const before = s3.requests.length;
+    const result = await fetchAndStore(environment(localClient()), { key: keyOf('/refresh/deleted.txt'), precondition: { ifMatch: checked } });
+    expect(result).toMatchObject({ outcome: 'gone', status: 404, originStatus: 404 });
+    expect(s3.requests.length).toBe(before);
+    expect((await s3.getObject(BUCKET, 'm/refresh/deleted.txt'))?.body.toString()).toBe('kept');
+  });
+});
+
+describe('a refresh, for S3 answers the stand-in cannot give (aws-sdk-client-mock)', () => {
   const client = new S3Client({ region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
   const s3Mock = mockClient(client);
   const checked = { ifMatch: '"s3-etag-1"' };
 
-  beforeEach(() => {
-    s3Mock.reset();
-    s3Mock.on(PutObjectCommand).resolves({ ETag: '"s3-etag-2"' });
-    s3Mock.on(CreateMultipartUploadCommand).resolves({ UploadId: 'u-1' });
-    s3Mock.on(UploadPartCommand).callsFake((input) => ({ ETag: `"${input.PartNumber}"` }));
-    s3Mock.on(CompleteMultipartUploadCommand).resolves({ ETag: '"s3-etag-3"' });
-    s3Mock.on(AbortMultipartUploadCommand).resolves({});
-  });
+  beforeEach(() => s3Mock.reset());
 
-  test('new bytes replace exactly the version checked: PutObject carries If-Match, outcome updated', async () => {
-    origin.route('/base/refresh/new.txt', { body: 'new bytes' });
-    const result = await fetchAndStore(environment(client), { key: keyOf('/refresh/new.txt'), precondition: checked });
-    expect(result).toMatchObject({ outcome: 'updated', status: 200, bytes: 9 });
+  test('409 ConditionalRequestConflict (another conditional write of the key in flight) on PutObject: conflict', async () => {
+    origin.route('/base/refresh/in-flight.txt', { body: 'racing bytes' });
+    s3Mock.on(PutObjectCommand).rejects(s3Error('ConditionalRequestConflict', 409));
+    const result = await fetchAndStore(environment(client), { key: keyOf('/refresh/in-flight.txt'), precondition: checked });
+    expect(result).toMatchObject({ outcome: 'conflict', status: 200, bytes: 12 });
     const [put] = s3Mock.commandCalls(PutObjectCommand);
-    expect(put.args[0].input).toMatchObject({ Key: 'm/refresh/new.txt', IfMatch: '"s3-etag-1"' });
+    expect(put.args[0].input).toMatchObject({ Key: 'm/refresh/in-flight.txt', IfMatch: '"s3-etag-1"' });
     expect(put.args[0].input.IfNoneMatch).toBeUndefined();
   });
 
-  test.each([
-    ['412 PreconditionFailed', preconditionFailed],
-    ['409 ConditionalRequestConflict', () => s3Error('ConditionalRequestConflict', 409)],
-    ['404 NoSuchKey (deleted since)', () => s3Error('NoSuchKey', 404)],
-  ])('losing to a concurrent write (%s) on PutObject stores nothing and says conflict', async (_label, error) => {
-    origin.route('/base/refresh/raced.txt', { body: 'racing bytes' });
-    s3Mock.on(PutObjectCommand).rejects(error());
-    const result = await fetchAndStore(environment(client), { key: keyOf('/refresh/raced.txt'), precondition: checked });
-    expect(result).toMatchObject({ outcome: 'conflict', status: 200, bytes: 12 });
-    expect(s3Mock.commandCalls(PutObjectCommand)).toHaveLength(1);
-  });
-
-  test('losing on CompleteMultipartUpload: the completion carried If-Match, the upload is aborted, outcome conflict', async () => {
-    origin.route('/base/refresh/raced-large.bin', { body: { size: 11 * MiB, seed: 4 } });
-    s3Mock.on(CompleteMultipartUploadCommand).rejects(preconditionFailed());
-    const result = await fetchAndStore(environment(client), { key: keyOf('/refresh/raced-large.bin'), precondition: checked });
-    expect(result).toMatchObject({ outcome: 'conflict', bytes: 11 * MiB });
-    const [complete] = s3Mock.commandCalls(CompleteMultipartUploadCommand);
-    expect(complete.args[0].input).toMatchObject({ IfMatch: '"s3-etag-1"', UploadId: 'u-1' });
-    expect(complete.args[0].input.IfNoneMatch).toBeUndefined();
-    expect(s3Mock.commandCalls(AbortMultipartUploadCommand)[0].args[0].input).toEqual({ Bucket: BUCKET, Key: 'm/refresh/raced-large.bin', UploadId: 'u-1' });
-  });
-
-  test('another S3 failure is a store error, not a conflict', async () => {
+  test('another S3 failure (500) is a store error, not a conflict', async () => {
     origin.route('/base/refresh/broken.txt', { body: 'bytes' });
     s3Mock.on(PutObjectCommand).rejects(s3Error('InternalError', 500));
     const result = await fetchAndStore(environment(client), { key: keyOf('/refresh/broken.txt'), precondition: checked });
     expect(result).toMatchObject({ outcome: 'store-error', status: 502 });
-  });
-
-  test('an origin that answers 404 for a stored object: gone, nothing written', async () => {
-    origin.route('/base/refresh/deleted.txt', { status: 404 });
-    const result = await fetchAndStore(environment(client), { key: keyOf('/refresh/deleted.txt'), precondition: checked });
-    expect(result).toMatchObject({ outcome: 'gone', status: 404, originStatus: 404 });
-    expect(s3Mock.calls()).toHaveLength(0);
   });
 });

@@ -3,7 +3,8 @@ import { itemConfigFromEnvironment, itemEnvironment, JOBS_ENVIRONMENT_VARIABLES,
 
 test('the item and run functions read back what the construct wrote', () => {
   const served = [{ patterns: [{ pattern: '/legacy/*', mine: true }], defaultMine: false }];
-  expect(itemConfigFromEnvironment(itemEnvironment(JSON.stringify(served)))).toEqual({ served });
+  const others = [{ keyPrefix: 'l/', variantQueryStrings: ['v'], served }];
+  expect(itemConfigFromEnvironment(itemEnvironment(JSON.stringify(served), JSON.stringify(others)))).toEqual({ served, others });
   const distributions = [{ id: 'E1', wildcards: ['/legacy/*'] }];
   const env = runEnvironment({ reportsBucket: 'r', reportsPrefix: 'jobs/', manifestBucket: 'm' }, JSON.stringify(distributions));
   expect(runConfigFromEnvironment(env)).toEqual({ reportsBucket: 'r', reportsPrefix: 'jobs/', manifestBucket: 'm', distributions });
@@ -11,8 +12,9 @@ test('the item and run functions read back what the construct wrote', () => {
 });
 
 test('one error lists every problem', () => {
-  expect(() => itemConfigFromEnvironment({})).toThrow(/JOBS_SERVED_ROUTES is not set/);
-  expect(() => itemConfigFromEnvironment({ JOBS_SERVED_ROUTES: '[{"patterns":"x"}]' })).toThrow(/JOBS_SERVED_ROUTES must be a JSON array of routes/);
+  expect(() => itemConfigFromEnvironment({})).toThrow(/JOBS_SERVED_ROUTES is not set\n- JOBS_OTHER_MIRRORS is not set/);
+  expect(() => itemConfigFromEnvironment({ JOBS_SERVED_ROUTES: '[]', JOBS_OTHER_MIRRORS: '[{"keyPrefix":1}]' })).toThrow(/JOBS_OTHER_MIRRORS must be a JSON array of key spaces/);
+  expect(() => itemConfigFromEnvironment({ JOBS_SERVED_ROUTES: '[{"patterns":"x"}]', JOBS_OTHER_MIRRORS: '[]' })).toThrow(/JOBS_SERVED_ROUTES must be a JSON array of routes/);
   let message = '';
   try {
     runConfigFromEnvironment({ JOBS_REPORTS_BUCKET: '', JOBS_REPORTS_PREFIX: 'jobs', JOBS_DISTRIBUTIONS: 'not json' });

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { LocalOrigin, startOrigin } from '../../local/origin/server';
+import { LocalOrigin, patternSha256, startOrigin } from '../../local/origin/server';
 import { LocalS3, startS3 } from '../../local/s3/server';
 import type { MirrorConfig } from '../../src/config';
 import { nodeTransport, OriginTransport } from '../../src/handler/origin';
@@ -42,7 +42,7 @@ async function run(mode: JobMode, source: ItemSource, texts: readonly string[], 
   };
   const everything: ItemDependencies = {
     config: config(),
-    jobs: { served: [{ patterns: [], defaultMine: true }] },
+    jobs: { served: [{ patterns: [], defaultMine: true }], others: [] },
     s3: client,
     logger: (line) => void lines.push(line as JobLogLine),
     ...deps,
@@ -106,8 +106,30 @@ describe('prewarm', () => {
   });
 
   test('a batch that is not one is refused as a whole', async () => {
-    await expect(processBatch({ config: config(), jobs: { served: [] }, s3: client }, { BatchInput: { mode: 'nap' }, Items: [] } as never))
+    await expect(processBatch({ config: config(), jobs: { served: [], others: [] }, s3: client }, { BatchInput: { mode: 'nap' }, Items: [] } as never))
       .rejects.toThrow(/not a job batch/);
+  });
+});
+
+describe('an origin that stalls or sends too much', () => {
+  test('timeout: no headers within originResponseTimeoutMs, or the body stalls past originIdleTimeoutMs; nothing stored', async () => {
+    origin.route('/base/t/hang.bin', { body: 'never', fault: { kind: 'hang-before-headers' } });
+    origin.route('/base/t/stall.bin', { body: 'x'.repeat(4096), fault: { kind: 'stall', afterBytes: 1024 } });
+    const deps = { config: config({ originResponseTimeoutMs: 300, originIdleTimeoutMs: 300 }) };
+    const { results } = await run('prewarm', 'keys', ['t/hang.bin', 't/stall.bin'], deps);
+    expect(results.map((r) => [r.key, r.outcome, r.status])).toEqual([['m/t/hang.bin', 'timeout', 504], ['m/t/stall.bin', 'timeout', 504]]);
+    expect(await s3.getObject(BUCKET, 'm/t/hang.bin')).toBeUndefined();
+    expect(await s3.getObject(BUCKET, 'm/t/stall.bin')).toBeUndefined();
+  });
+
+  test('too-large: a declared or a counted body over maxObjectSizeBytes is refused; nothing stored', async () => {
+    origin.route('/base/t/declared.bin', { body: 'y'.repeat(2000) });
+    origin.route('/base/t/chunked.bin', { body: 'z'.repeat(2000), chunked: true });
+    const { results } = await run('prewarm', 'keys', ['t/declared.bin', 't/chunked.bin'], { config: config({ maxObjectSizeBytes: 1000 }) });
+    expect(results.map((r) => [r.key, r.outcome])).toEqual([['m/t/declared.bin', 'too-large'], ['m/t/chunked.bin', 'too-large']]);
+    expect(results[0].error).toBe('Content-Length 2000 > 1000');
+    expect(await s3.getObject(BUCKET, 'm/t/declared.bin')).toBeUndefined();
+    expect(await s3.getObject(BUCKET, 'm/t/chunked.bin')).toBeUndefined();
   });
 });
 
@@ -163,6 +185,37 @@ describe('refresh', () => {
     expect((await s3.getObject(BUCKET, 'm/n/diff.bin'))?.body.toString()).toBe('after!');
   });
 
+  test('an origin that ignores conditional requests: a 200 with the stored validators never rewrites the copy', async () => {
+    const lastModified = 'Tue, 15 Nov 1994 12:45:26 GMT';
+    const routes = {
+      strong: { body: 'strong etag body', headers: { 'etag': '"st-1"', 'last-modified': lastModified } },
+      dated: { body: 'dated body', headers: { 'last-modified': lastModified } },
+      weak: { body: 'weak etag body', headers: { etag: 'W/"wk-1"' } },
+      redated: { body: 'redated body', headers: { 'last-modified': lastModified } },
+    };
+    for (const [name, route] of Object.entries(routes)) origin.route(`/base/i/${name}.txt`, { ...route, ignoreConditionals: true });
+    await run('prewarm', 'keys', Object.keys(routes).map((name) => `i/${name}.txt`));
+    // Same Last-Modified, other bytes: compared, and stored because they differ.
+    origin.route('/base/i/redated.txt', { ...routes.redated, body: 'other bytes, same date', ignoreConditionals: true });
+    const puts = () => s3.requests.filter((r) => r.method === 'PUT' && r.key.startsWith('m/i/')).length;
+    const putsBefore = puts();
+    const { results } = await run('refresh', 'keys', ['i/strong.txt', 'i/dated.txt', 'i/weak.txt', 'i/redated.txt']);
+    expect(results).toEqual([
+      // The same strong ETag is the same bytes: the body is dropped unread.
+      { key: 'm/i/strong.txt', outcome: 'unchanged', status: 200, bytes: 0 },
+      // Last-Modified alone, or a weak ETag, do not promise the same bytes: compared, nothing written.
+      { key: 'm/i/dated.txt', outcome: 'unchanged', status: 200, bytes: 10 },
+      { key: 'm/i/weak.txt', outcome: 'unchanged', status: 200, bytes: 14 },
+      { key: 'm/i/redated.txt', outcome: 'updated', status: 200, bytes: 22, invalidate: ['/i/redated.txt'] },
+    ]);
+    // The origin really answered 200 with its body each time (it ignored the conditional headers it was sent).
+    const last = origin.requests.filter((r) => r.url === '/base/i/strong.txt').pop()!;
+    expect(last.headers['if-none-match']).toBe('"st-1"');
+    expect(puts() - putsBefore).toBe(1);
+    expect((await s3.getObject(BUCKET, 'm/i/strong.txt'))?.body.toString()).toBe('strong etag body');
+    expect((await s3.getObject(BUCKET, 'm/i/redated.txt'))?.body.toString()).toBe('other bytes, same date');
+  });
+
   test('a refresh that races a concurrent write loses cleanly: conflict, the concurrent bytes kept', async () => {
     origin.route('/base/race/x.txt', { body: 'v1', headers: { etag: '"x1"' } });
     await run('prewarm', 'keys', ['race/x.txt']);
@@ -177,12 +230,60 @@ describe('refresh', () => {
     expect((await s3.getObject(BUCKET, 'm/race/x.txt'))?.body.toString()).toBe('written meanwhile');
   });
 
+  test('above the multipart threshold: the new bytes replace the copy through CompleteMultipartUpload under If-Match; a concurrent write wins', async () => {
+    const size = 12 * 1024 * 1024;
+    origin.route('/base/big/a.bin', { body: { size, seed: 1 }, headers: { etag: '"big-1"' } });
+    origin.route('/base/big/b.bin', { body: { size, seed: 1 }, headers: { etag: '"big-1"' } });
+    await run('prewarm', 'keys', ['big/a.bin', 'big/b.bin']);
+    origin.route('/base/big/a.bin', { body: { size, seed: 2 }, headers: { etag: '"big-2"' } });
+    origin.route('/base/big/b.bin', { body: { size, seed: 2 }, headers: { etag: '"big-2"' } });
+    const first = s3.requests.length;
+    const { results } = await run('refresh', 'keys', ['big/a.bin']);
+    expect(results).toEqual([{ key: 'm/big/a.bin', outcome: 'updated', status: 200, bytes: size, invalidate: ['/big/a.bin'] }]);
+    expect(sha256((await s3.getObject(BUCKET, 'm/big/a.bin'))!.body)).toBe(await patternSha256({ size, seed: 2 }));
+    const writes = s3.requests.slice(first).filter((r) => r.key === 'm/big/a.bin' && r.method !== 'HEAD' && r.method !== 'GET');
+    // Parts, then one completion (a POST with the upload id); never a single PutObject.
+    expect(writes.filter((r) => r.method === 'PUT').every((r) => r.query.includes('partNumber='))).toBe(true);
+    expect(writes.filter((r) => r.method === 'POST' && r.query.startsWith('uploadId=')).map((r) => r.status)).toEqual([200]);
+
+    // Another writer replaces b.bin while its new bytes are on their way: the completion's If-Match loses.
+    const racing: OriginTransport = async (url, headers, timeoutMs, signal) => {
+      await put('m/big/b.bin', 'written meanwhile');
+      return nodeTransport(url, headers, timeoutMs, signal);
+    };
+    const second = s3.requests.length;
+    const raced = await run('refresh', 'keys', ['big/b.bin'], { transport: racing });
+    expect(raced.results).toEqual([{ key: 'm/big/b.bin', outcome: 'conflict', status: 200, bytes: size }]);
+    expect((await s3.getObject(BUCKET, 'm/big/b.bin'))?.body.toString()).toBe('written meanwhile');
+    const completions = s3.requests.slice(second).filter((r) => r.key === 'm/big/b.bin' && r.method === 'POST' && r.query.startsWith('uploadId='));
+    expect(completions.map((r) => r.status)).toEqual([412]);
+  });
+
   test('the bucket\'s own listing: only the keys this mirror serves, under its prefix', async () => {
     origin.route('/base/mine/k.txt', { body: 'k', headers: { etag: '"k"' } });
     await run('prewarm', 'keys', ['mine/k.txt']);
     const served = [{ patterns: [{ pattern: '/legacy/*', mine: false }], defaultMine: true }];
-    const { results } = await run('refresh', 'listing', ['m/mine/k.txt', 'm/legacy/other.txt', 'elsewhere/z.txt'], { jobs: { served } });
+    const { results } = await run('refresh', 'listing', ['m/mine/k.txt', 'm/legacy/other.txt', 'elsewhere/z.txt'], { jobs: { served, others: [] } });
     expect(results).toEqual([{ key: 'm/mine/k.txt', outcome: 'unchanged', status: 304, bytes: 0 }]);
+  });
+
+  test('a shared bucket\'s listing: another mirror\'s key under its own keyPrefix is never fetched nor touched, even where this mirror serves its path', async () => {
+    // The default mirror (keyPrefix 'm/') serves `/m/l/legacy/a.png`; the `/legacy/*` mirror with keyPrefix 'm/l/' stores `/legacy/a.png` there.
+    await put('m/l/legacy/a.png', 'the legacy mirror\'s bytes', { 'origin-etag': '"legacy"' });
+    origin.route('/base/l/legacy/a.png', { body: 'the default origin\'s bytes', headers: { etag: '"default"' } });
+    const jobs = {
+      served: [{ patterns: [{ pattern: '/legacy/*', mine: false }], defaultMine: true }],
+      others: [{ keyPrefix: 'm/l/', variantQueryStrings: [], served: [{ patterns: [{ pattern: '/legacy/*', mine: true }], defaultMine: false }] }],
+    };
+    const alone = await run('refresh', 'listing', ['m/l/legacy/a.png'], { jobs: { ...jobs, others: [] } });
+    // Without the other mirror's key space the key looks like this mirror's: the check can fail.
+    expect(alone.results.map((r) => r.key)).toEqual(['m/l/legacy/a.png']);
+    await put('m/l/legacy/a.png', 'the legacy mirror\'s bytes', { 'origin-etag': '"legacy"' });
+    const before = originRequests('/l/legacy/a.png');
+    const { results, lines } = await run('refresh', 'listing', ['m/l/legacy/a.png'], { jobs });
+    expect([results, lines]).toEqual([[], []]);
+    expect(originRequests('/l/legacy/a.png')).toBe(before);
+    expect((await s3.getObject(BUCKET, 'm/l/legacy/a.png'))?.body.toString()).toBe('the legacy mirror\'s bytes');
   });
 
   test('a variant: its key from the viewer\'s query, the viewer\'s URI and the function\'s rewritten URI invalidated', async () => {

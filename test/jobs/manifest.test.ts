@@ -11,7 +11,7 @@ import { csvRow, REPORT_COLUMNS } from '../../src/jobs/runtime/report-csv';
 import { Tally } from '../../src/jobs/runtime/summarise';
 import { pathPatternMatches, servesPath } from '../../src/jobs/served-paths';
 
-const RULES: KeyRules = { keyPrefix: 'm/', variantQueryStrings: [], served: [{ patterns: [], defaultMine: true }] };
+const RULES: KeyRules = { keyPrefix: 'm/', variantQueryStrings: [], served: [{ patterns: [], defaultMine: true }], others: [] };
 
 /** Reads `bytes` fed in pieces of `size` bytes. */
 function read(format: 'paths' | 'keys' | 'report', bytes: Buffer, size = 3): LineItem[] {
@@ -83,6 +83,21 @@ describe('each format\'s key, by the mirror\'s rules', () => {
     expect(itemKey({ Key: 'm/img/a.png' }, 'listing', shared).kind).toBe('skipped');
     expect(itemKey({ Key: 'm/legacy/a.jpg' }, 'listing', shared).kind).toBe('skipped');
     expect(itemKey({ Key: 'other/a.jpg' }, 'listing', shared).kind).toBe('skipped');
+  });
+
+  test('listing: a key another mirror on the bucket owns (its keyPrefix, a path it serves) is skipped, though this mirror serves its path', () => {
+    // The default mirror (no keyPrefix) and addMirror('/legacy/*', { keyPrefix: 'l/' }) on its bucket.
+    const legacy = { keyPrefix: 'l/', variantQueryStrings: ['v'], served: [{ patterns: [{ pattern: '/legacy/*.png', mine: true }], defaultMine: false }] };
+    const byDefault: KeyRules = { keyPrefix: '', variantQueryStrings: [], served: [{ patterns: [{ pattern: '/legacy/*.png', mine: false }], defaultMine: true }], others: [] };
+    expect(itemKey({ Key: 'l/legacy/a.png' }, 'listing', byDefault).kind).toBe('key');
+    const shared: KeyRules = { ...byDefault, others: [legacy] };
+    expect(itemKey({ Key: 'l/legacy/a.png' }, 'listing', shared)).toEqual({ kind: 'skipped', input: 'l/legacy/a.png' });
+    // A variant's key: the behaviour is chosen by the path before its query.
+    expect(itemKey({ Key: 'l/legacy/a.png?v=1' }, 'listing', shared).kind).toBe('skipped');
+    // Under the other prefix but a path the other mirror does not serve: this mirror's.
+    expect(itemKey({ Key: 'l/other/a.png' }, 'listing', shared).kind).toBe('key');
+    expect(itemKey({ Key: 'l/legacy/a.jpg' }, 'listing', shared).kind).toBe('key');
+    expect(itemKey({ Key: 'img/a.png' }, 'listing', shared).kind).toBe('key');
   });
 });
 

@@ -150,7 +150,26 @@ describe('the item function', () => {
     expect(handler.Properties.Environment.Variables[ENVIRONMENT_VARIABLES.leaseTableName]).toEqual({ Ref: expect.any(String) });
     expect(env[ENVIRONMENT_VARIABLES.leaseTableName]).toBe('');
     expect(JSON.parse(stack.resolve(env[JOBS_ENVIRONMENT_VARIABLES.served]))).toEqual([{ patterns: [], defaultMine: true }]);
+    expect(JSON.parse(stack.resolve(env[JOBS_ENVIRONMENT_VARIABLES.others]))).toEqual([]);
   });
+});
+
+test('the default mirror\'s jobs know the key space of a mirror added later on the shared bucket, and not of one with its own bucket', () => {
+  const app = new App();
+  const stack = new Stack(app, 'Stack');
+  const mirror = new MirrorOriginDistribution(stack, 'Mirror', { endpoint: 'https://example.com/base' });
+  new MirrorJobs(stack, 'Jobs', { mirror: mirror.mirror });
+  mirror.addMirror('/legacy/*', { endpoint: 'https://old.example.com', keyPrefix: 'l/', variantQueryStrings: ['v'] });
+  mirror.addMirror('/own/*', { endpoint: 'https://own.example.com', bucket: new s3.Bucket(stack, 'Own') });
+  const template = Template.fromStack(stack);
+  const fn = Object.values(template.findResources('AWS::Lambda::Function', { Properties: { Description: Match.stringLikeRegexp('runs one batch') } }))[0] as any;
+  const env = fn.Properties.Environment.Variables;
+  expect(JSON.parse(stack.resolve(env[JOBS_ENVIRONMENT_VARIABLES.others]))).toEqual([
+    { keyPrefix: 'l/', variantQueryStrings: ['v'], served: [{ patterns: [{ pattern: '/legacy/*', mine: true }, { pattern: '/own/*', mine: false }], defaultMine: false }] },
+  ]);
+  expect(JSON.parse(stack.resolve(env[JOBS_ENVIRONMENT_VARIABLES.served]))).toEqual([
+    { patterns: [{ pattern: '/legacy/*', mine: false }, { pattern: '/own/*', mine: false }], defaultMine: true },
+  ]);
 });
 
 describe('least privilege', () => {

@@ -10,7 +10,7 @@ import { summarise } from '../../src/jobs/runtime/summarise';
 
 let s3: LocalS3;
 const CONFIG: RunFunctionConfig = { reportsBucket: 'reports', reportsPrefix: 'jobs/', manifestBucket: 'reports', distributions: [] };
-const RULES = { keyPrefix: '', variantQueryStrings: [], served: [] };
+const RULES = { keyPrefix: '', variantQueryStrings: [], served: [], others: [] };
 const RUN: PreparedRun = {
   mode: 'refresh', source: 'keys', reader: 'lines', stripPrefix: '', run: 'r', folder: 'jobs/r/', resultsPrefix: 'jobs/r/results', startedAt: '2026-01-01T00:00:00.000Z',
 };

@@ -62,7 +62,8 @@ export async function processBatch(deps: ItemDependencies, batch: JobBatch, cont
     deadline: deadline.signal,
     abortGraceMs: deadline.abortGraceMs,
   };
-  const rules = { keyPrefix: deps.config.keyPrefix, variantQueryStrings: deps.config.variantQueryStrings, served: deps.jobs.served };
+  const { keyPrefix, variantQueryStrings } = deps.config;
+  const rules = { keyPrefix, variantQueryStrings, served: deps.jobs.served, others: deps.jobs.others };
   const results: ItemResult[] = [];
   try {
     for (const item of batch.Items) {

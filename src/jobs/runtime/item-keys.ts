@@ -2,12 +2,12 @@
  * The mirror key of a job item, by the mirror's own key rules (`requestKeyFromRawPath`, never a second copy): a
  * path is decoded as the handler decodes a viewer's, with the variant parameters folded in by the same code as the
  * CloudFront Function; a raw key is first turned into the path that decodes to it, then run through the same rules
- * and must come out unchanged. A listed key another mirror serves is skipped. Pure.
+ * and must come out unchanged. A listed key another mirror serves (or owns, on a shared bucket) is skipped. Pure.
  */
 import { requestKeyFromRawPath, RequestKeyResult } from '../../handler/variant-key';
 import { variantUri } from '../../variant/rules';
 import { FunctionRequest, viewerRequest } from '../../variant/viewer-request';
-import type { ServedRoutes } from '../config';
+import type { KeySpace, ServedRoutes } from '../config';
 import type { ItemSource, InventoryItem, JobBatch, LineItem, ListingItem } from '../protocol';
 import { servesPath } from '../served-paths';
 
@@ -27,6 +27,8 @@ export interface KeyRules {
   readonly variantQueryStrings: readonly string[];
   /** Where the mirror is served (a listing is filtered by it). */
   readonly served: readonly ServedRoutes[];
+  /** The other mirrors storing into the same bucket: a listed key one of them owns is never this mirror's. */
+  readonly others: readonly KeySpace[];
 }
 
 type Item = JobBatch['Items'][number];
@@ -59,7 +61,8 @@ export function itemKey(item: Item, source: ItemSource, rules: KeyRules, stripPr
       if (!key.startsWith(rules.keyPrefix)) return { kind: 'skipped', input: key };
       const found = keyOfStoredKey(key, rules);
       const viewerPath = found.kind === 'key' ? found.key.viewerPath : rawPathOfKey(key.slice(rules.keyPrefix.length), rules.variantQueryStrings);
-      return viewerPath !== undefined && servesPath(rules.served, viewerPath) ? found : { kind: 'skipped', input: key };
+      const mine = viewerPath !== undefined && servesPath(rules.served, viewerPath) && !rules.others.some((other) => ownsKey(other, key));
+      return mine ? found : { kind: 'skipped', input: key };
     }
     default:
       return rejected(JSON.stringify(item).slice(0, 256), `unknown item source "${String(source)}"`);
@@ -102,6 +105,19 @@ export function rawPathOfKey(key: string, variantQueryStrings: readonly string[]
     // A lone surrogate has no UTF-8.
     return undefined;
   }
+}
+
+/**
+ * Whether another mirror owns the stored `key`: it is under that mirror's keyPrefix and the path it came from is one
+ * that mirror serves (`l/legacy/a.png` is the `/legacy/*` mirror's with keyPrefix `l/`, whatever the default mirror serves).
+ */
+export function ownsKey(space: KeySpace, key: string): boolean {
+  if (!key.startsWith(space.keyPrefix)) return false;
+  const relative = key.slice(space.keyPrefix.length);
+  // CloudFront picks the behaviour by the viewer's path: a variant's query is not part of it.
+  const at = space.variantQueryStrings.length > 0 ? relative.indexOf('?') : -1;
+  const viewerPath = rawPathOfKey(at < 0 ? relative : relative.slice(0, at), []);
+  return viewerPath !== undefined && servesPath(space.served, viewerPath);
 }
 
 /** Decodes an S3 Inventory key: URL-encoded as a form value (`+` for a space). */

@@ -13,7 +13,7 @@ import { summarise, SummariseEvent } from './summarise';
 
 const mirror = fromEnvironment(process.env);
 const config = runConfigFromEnvironment(process.env);
-const rules = { keyPrefix: mirror.keyPrefix, variantQueryStrings: mirror.variantQueryStrings, served: itemConfigFromEnvironment(process.env).served };
+const rules = { keyPrefix: mirror.keyPrefix, variantQueryStrings: mirror.variantQueryStrings, ...itemConfigFromEnvironment(process.env) };
 const s3 = createS3Client();
 // No distribution, no CloudFront client (the local stack has no CloudFront API).
 const cloudFront = config.distributions.length > 0 ? new CloudFrontClient({}) : undefined;

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { pipeline, Transform } from 'node:stream';
 import type { StoredDigest } from './stored-copy';
-import type { OriginTransport } from '../../handler/origin';
+import type { OriginTransport, RawOriginResponse } from '../../handler/origin';
 
 /** Ends a body that equals the stored copy, so that nothing is stored. */
 export class SameBytesError extends Error {
@@ -21,23 +21,27 @@ export class SameBytesError extends Error {
 export function comparingTransport(inner: OriginTransport, stored: StoredDigest, onSame: (bytes: number) => void): OriginTransport {
   return async (url, headers, headersTimeoutMs, signal) => {
     const response = await inner(url, headers, headersTimeoutMs, signal);
-    if (response.status !== 200) return response;
-    const hash = createHash('sha256');
-    let size = 0;
-    const compare = new Transform({
-      transform(chunk: Buffer, _encoding, callback) {
-        hash.update(chunk);
-        size += chunk.length;
-        callback(null, chunk);
-      },
-      flush(callback) {
-        if (size !== stored.size || hash.digest('hex') !== stored.sha256) return callback();
-        onSame(size);
-        callback(new SameBytesError());
-      },
-    });
-    // Either side failing or being dropped ends the other (the socket is released).
-    pipeline(response.body, compare, () => undefined);
-    return { ...response, body: compare };
+    return response.status === 200 ? comparingBody(response, stored, onSame) : response;
   };
+}
+
+/** `response` with its body hashed on its way, failing at its end when it equals `stored` (`onSame` gets its length). */
+export function comparingBody(response: RawOriginResponse, stored: StoredDigest, onSame: (bytes: number) => void): RawOriginResponse {
+  const hash = createHash('sha256');
+  let size = 0;
+  const compare = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      hash.update(chunk);
+      size += chunk.length;
+      callback(null, chunk);
+    },
+    flush(callback) {
+      if (size !== stored.size || hash.digest('hex') !== stored.sha256) return callback();
+      onSame(size);
+      callback(new SameBytesError());
+    },
+  });
+  // Either side failing or being dropped ends the other (the socket is released).
+  pipeline(response.body, compare, () => undefined);
+  return { ...response, body: compare };
 }
