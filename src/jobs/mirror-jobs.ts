@@ -1,4 +1,5 @@
 import { Duration, Lazy, RemovalPolicy, Stack, Tokenization } from 'aws-cdk-lib';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -10,6 +11,7 @@ import { toEnvironment } from '../config';
 import { JOBS_PROP_DEFAULTS, ORIGIN_PROP_DEFAULTS } from '../defaults';
 import { bindingRoutes } from '../distribution-requirements';
 import { internalsOf, MirrorInternals } from '../internals';
+import { MirrorMetrics } from '../metrics/mirror-metrics';
 import type { MirrorOrigin } from '../mirror-origin';
 import { validationError } from '../validation';
 import { itemEnvironment, JobsDistribution, KeySpace, runEnvironment } from './config';
@@ -41,6 +43,8 @@ export class MirrorJobs extends Construct {
   /** The prefix of every report. */
   public readonly reportsPrefix: string;
 
+  private readonly metrics: MirrorMetrics;
+
   /**
    * Builds the jobs. A bad prop throws one error naming this construct's path and each bad prop; a mirror that is not
    * bound to a distribution at synth fails it.
@@ -59,6 +63,7 @@ export class MirrorJobs extends Construct {
     if (problems.length > 0 || !internals) throw validationError(this.node.path, problems);
 
     const mirror = props.mirror;
+    this.metrics = new MirrorMetrics(mirror.mirrorName, this.node.path);
     const d = JOBS_PROP_DEFAULTS;
     const ownsReportsBucket = props.reportsBucket === undefined;
     this.reportsPrefix = props.reportsPrefix ?? d.reportsPrefix;
@@ -133,6 +138,16 @@ export class MirrorJobs extends Construct {
       logs: { destination: stateMachineLogs, level: sfn.LogLevel.ERROR },
     });
     acknowledgeJobsFindings(this, { ownsReportsBucket, mirror, reportsPrefix: this.reportsPrefix });
+  }
+
+  /**
+   * Bytes the jobs fetched from the origin: the mirror's `BytesFromOrigin` metric with the `Job` dimension, apart from
+   * the viewer path's (`MirrorOrigin.metricBytesFromOrigin()`), which the origin budget reads. Sum over 5 minutes.
+   * @param mode `prewarm` or `refresh` for that mode's alone (coverage fetches nothing); default: both, summed
+   * @param props the statistic, period, label … to change
+   */
+  public metricBytesFromOrigin(mode?: string, props?: cloudwatch.MetricOptions): cloudwatch.IMetric {
+    return this.metrics.jobBytesFromOrigin(mode, props);
   }
 
   /** Reads and writes objects under the mirror's prefix (HeadObject, a missing key's 404 through ListBucket); nothing else. */

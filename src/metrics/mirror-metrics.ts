@@ -8,6 +8,9 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { DIMENSIONS, METRICS, METRICS_NAMESPACE, OUTCOMES } from './names';
 import { validationError } from '../validation';
 
+/** The job modes that fetch from the origin (`coverage` never does). */
+export const FETCHING_JOB_MODES = ['prewarm', 'refresh'] as const;
+
 /** The period every metric defaults to. */
 export const DEFAULT_PERIOD = Duration.minutes(5);
 /** The statistic of the latency metrics by default: the median, which one slow request does not move. */
@@ -28,6 +31,26 @@ export class MirrorMetrics {
   /** Body bytes received from the origin; Sum. */
   public bytesFromOrigin(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.metric(METRICS.bytesFromOrigin.name, 'Sum', props);
+  }
+
+  /**
+   * Body bytes a migration job fetched from the origin (its records carry the `Job` dimension, so the mirror's own
+   * bytes, which the budget reads, stay the viewer path's); Sum. One mode's, or prewarm's and refresh's together.
+   */
+  public jobBytesFromOrigin(mode?: string, props: cloudwatch.MetricOptions = {}): cloudwatch.IMetric {
+    if (mode !== undefined && !Token.isUnresolved(mode) && !(FETCHING_JOB_MODES as readonly string[]).includes(mode)) {
+      throw validationError(this.path, [`metricBytesFromOrigin mode must be one of ${FETCHING_JOB_MODES.map((m) => `"${m}"`).join(', ')} (coverage fetches nothing), got "${mode}"`]);
+    }
+    const ofMode = (job: string, options: cloudwatch.MetricOptions) =>
+      this.metric(METRICS.bytesFromOrigin.name, 'Sum', options, undefined, { [DIMENSIONS.job]: job });
+    if (mode !== undefined) return ofMode(mode, props);
+    const period = props.period ?? DEFAULT_PERIOD;
+    return new cloudwatch.MathExpression({
+      label: props.label ?? 'Bytes from the origin (jobs)',
+      expression: FETCHING_JOB_MODES.map((job) => `FILL(${job}, 0)`).join(' + '),
+      usingMetrics: Object.fromEntries(FETCHING_JOB_MODES.map((job) => [job, ofMode(job, { ...props, period })])),
+      period,
+    });
   }
 
   /** Milliseconds to the origin's response headers; the median. Its SampleCount is the number of requests sent to the origin. */
@@ -62,8 +85,10 @@ export class MirrorMetrics {
     });
   }
 
-  private metric(metricName: string, statistic: string, props: cloudwatch.MetricOptions = {}, outcome?: string): cloudwatch.Metric {
-    const dimensionsMap: Record<string, string> = { [DIMENSIONS.mirror]: this.mirrorName };
+  private metric(
+    metricName: string, statistic: string, props: cloudwatch.MetricOptions = {}, outcome?: string, extra: Record<string, string> = {},
+  ): cloudwatch.Metric {
+    const dimensionsMap: Record<string, string> = { [DIMENSIONS.mirror]: this.mirrorName, ...extra };
     if (outcome !== undefined) dimensionsMap[DIMENSIONS.outcome] = outcome;
     return new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap, statistic, period: DEFAULT_PERIOD, ...props });
   }

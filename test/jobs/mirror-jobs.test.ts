@@ -233,6 +233,22 @@ describe('least privilege', () => {
   });
 });
 
+test('metricBytesFromOrigin: the mirror\'s BytesFromOrigin with the Job dimension, one mode or prewarm and refresh summed; coverage refused', () => {
+  const { stack, jobs } = build();
+  const stat = (metric: any) => stack.resolve(metric.toMetricConfig().metricStat);
+  expect(stat(jobs.metricBytesFromOrigin('refresh', { period: Duration.hours(1) }))).toMatchObject({
+    namespace: 'CdkMirrorOrigin',
+    metricName: 'BytesFromOrigin',
+    statistic: 'Sum',
+    period: Duration.hours(1),
+    dimensions: [{ name: 'Job', value: 'refresh' }, { name: 'Mirror', value: 'Stack/Mirror/Default' }],
+  });
+  const both = jobs.metricBytesFromOrigin() as any;
+  expect(both.expression).toBe('FILL(prewarm, 0) + FILL(refresh, 0)');
+  expect(stat(both.usingMetrics.prewarm).dimensions).toEqual([{ name: 'Job', value: 'prewarm' }, { name: 'Mirror', value: 'Stack/Mirror/Default' }]);
+  expect(() => jobs.metricBytesFromOrigin('coverage')).toThrow(/\[Stack\/Jobs\] metricBytesFromOrigin mode must be one of "prewarm", "refresh" \(coverage fetches nothing\), got "coverage"/);
+});
+
 test('the reports bucket it creates: private, encrypted, SSL only, reports expiring after 90 days by default', () => {
   const { template } = build();
   template.hasResourceProperties('AWS::S3::Bucket', {
