@@ -95,3 +95,27 @@ test('https: the connection is kept, and a new one resumes the TLS session', asy
   expect(await get(send, tlsOrigin.url, '/c')).toEqual({ status: 200, body: 'third' });
   expect(tlsOrigin.connections.slice(before).map((c) => c.resumed)).toEqual([false, true]);
 });
+
+test('a reset on a reused connection after the response began fails the body, and the request is never sent again', async () => {
+  let bytesRead!: () => void;
+  const read = new Promise<void>((resolve) => (bytesRead = resolve));
+  origin.route('/reset-late', { body: 'x'.repeat(64 * 1024), fault: { kind: 'reset', afterBytes: 1000, until: read } });
+  const { send } = transport();
+  await get(send, origin.url, '/a');
+  const response = await send(new URL(`${origin.url}/reset-late`), { 'accept-encoding': 'identity' }, 30_000);
+  expect(response.status).toBe(200);
+  const chunks: Buffer[] = [];
+  const failed = new Promise<unknown>((resolve) => {
+    response.body.on('data', (chunk: Buffer) => {
+      chunks.push(chunk);
+      if (Buffer.concat(chunks).length >= 1000) bytesRead();
+    });
+    response.body.on('error', resolve);
+    response.body.on('end', () => resolve(undefined));
+  });
+  await expect(failed).resolves.toMatchObject({ code: 'ECONNRESET' });
+  expect(Buffer.concat(chunks).length).toBe(1000);
+  // A retry would have gone out at the reset, before this request on a connection of its own.
+  await get(send, origin.url, '/b');
+  expect(origin.requests.filter((r) => r.url === '/reset-late').map((r) => r.reused)).toEqual([true]);
+});
