@@ -48,6 +48,8 @@ export interface OriginRequest {
   readonly transport?: OriginTransport;
   /** Stops the wait for an answer, redirects included (the function's time running out). */
   readonly signal?: AbortSignal;
+  /** Called as a redirect is followed (a new wait for an answer begins). */
+  readonly onRedirect?: () => void;
 }
 
 /** The origin's final answer (a redirect is final when it was not followed). */
@@ -110,6 +112,7 @@ export async function fetchOrigin(req: OriginRequest): Promise<OriginResponse> {
     if (typeof next === 'string') return { ...answer, redirectRefused: next };
     if (redirects >= MAX_REDIRECTS) return { ...answer, redirectRefused: `more than ${MAX_REDIRECTS} redirects` };
     discardBody(body);
+    req.onRedirect?.();
     url = next;
   }
 }
