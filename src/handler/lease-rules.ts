@@ -95,6 +95,11 @@ function answerOf({ status, cacheControl, outcome, message }: Answer): Extract<V
   return { stored: false, status, cacheControl, outcome, message };
 }
 
+/** How often a holder that makes progress renews its lease: three times per stale age, so one late renewal costs nothing. */
+export function renewIntervalMs(staleMs: number): number {
+  return Math.max(1, Math.floor(staleMs / 3));
+}
+
 /** First pause of a waiter; each next one doubles, up to `MAX_POLL_MS`. */
 export const FIRST_POLL_MS = 25;
 

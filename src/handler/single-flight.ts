@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { answerFromBucket, redirect } from './bucket-answer';
 import { errorMessage, toError } from './errors';
 import type { FetchEnvironment, ViewerSink } from './fetch-store';
-import { isTakeover, Lease, nextStep, pollDelay, Verdict, verdictOf } from './lease-rules';
+import { isTakeover, Lease, nextStep, pollDelay, renewIntervalMs, Verdict, verdictOf } from './lease-rules';
 import type { LeaseStore } from './lease-store';
 import { HolderProgress } from './progress';
 import type { RequestResult, SingleFlightRecord } from './result';
@@ -101,7 +101,7 @@ async function hold(
   const heartbeat = setInterval(() => {
     if (!progress.advanced()) return;
     options.leases.renew(req.key, holder, now()).catch((err: unknown) => (renewError = errorMessage(err)));
-  }, Math.max(1, Math.floor(options.staleMs / 3)));
+  }, renewIntervalMs(options.staleMs));
   let result: RequestResult;
   try {
     result = await req.fetch(progress);

@@ -1,5 +1,6 @@
 /** The rules of single-flight (src/handler/lease-rules.ts): take, wait, stale and takeover, verdicts, polling. */
-import { isTakeover, Lease, MAX_POLL_MS, nextStep, pollDelay, verdictOf } from '../../src/handler/lease-rules';
+import { DEFAULTS } from '../../src/config';
+import { isTakeover, Lease, MAX_POLL_MS, nextStep, pollDelay, renewIntervalMs, verdictOf } from '../../src/handler/lease-rules';
 import type { RequestResult } from '../../src/handler/result';
 
 const STALE = 15_000;
@@ -79,4 +80,13 @@ test('a waiter looks again after 25 ms, then twice as long each time, never more
   expect(delays.slice(0, 6)).toEqual([25, 50, 100, 200, 250, 250]);
   expect(Math.max(...delays)).toBe(MAX_POLL_MS);
   expect(MAX_POLL_MS).toBe(250);
+});
+
+test('with the shipped figures, a waiter takes over from a killed holder within 20 s (the issue\'s bound; the e2e runs a shorter stale age)', () => {
+  const staleMs = DEFAULTS.leaseStaleMs;
+  expect(staleMs).toBe(15_000);
+  expect(renewIntervalMs(staleMs)).toBe(5_000);
+  // A killed holder renewed last at most when it died: the lease is stale staleMs later at the latest, and a waiter
+  // sees it at its next look, at most MAX_POLL_MS on. (Where it died between two renewals only makes that sooner.)
+  expect(staleMs + MAX_POLL_MS).toBeLessThan(20_000);
 });
