@@ -67,9 +67,10 @@ export async function singleFlight(env: FetchEnvironment, options: SingleFlightO
       } else if (step.kind === 'bucket') {
         const answered = await answerWithObject(env, req);
         if (answered) return { ...answered, singleFlight: record('waiter', waitedMs(), 'stored') };
-        // Gone from the bucket since (an owner removed it): this request fetches it again.
-        lease = { ...step.lease, verdict: undefined, renewedAt: -Infinity };
-        continue;
+        // Gone from the bucket since (an owner removed it): this request fetches it again, a new holder after one
+        // that was done (no takeover); if another request was first, the loop reads its lease.
+        const holder = (options.holderId ?? randomUUID)();
+        if (await options.leases.take(req.key, holder, now(), step.lease)) return await hold(env, options, req, holder, 'holder', waited ? waitedMs() : undefined);
       } else if (step.kind === 'verdict') {
         return { ...answerWithVerdict(req, step.verdict, now()), singleFlight: record('waiter', waitedMs(), step.verdict.outcome) };
       } else {

@@ -61,6 +61,12 @@ describe('verdictOf', () => {
     expect(verdictOf(result('not-found', 410), 0, NOW)).toMatchObject({ status: 410, cacheControl: 'public, max-age=0', until: undefined });
   });
 
+  test('a key that makes no origin URL (400): the waiters, on the same key, answer the holder\'s 400, no-store', () => {
+    expect(verdictOf({ outcome: 'rejected', status: 400, bytes: 0, error: 'the origin URL would leave the endpoint' }, 10, NOW)).toEqual({
+      stored: false, status: 400, cacheControl: 'no-store', outcome: 'rejected', message: 'the origin URL would leave the endpoint',
+    });
+  });
+
   test.each([
     ['origin-client-error', 403, 403],
     ['origin-error', 502, 502],
