@@ -130,7 +130,7 @@ function verdictStep(env: FetchEnvironment, req: FetchAndStoreRequest, { origin,
   const headOnly = req.viewer?.headOnly ?? false;
   const verdict = verdictForOriginStatus(origin.status, env.config.notFoundTtlSeconds, conditionalHeaders(req.validators) !== undefined);
   if (!verdict.mirror) {
-    discardBody(origin.body);
+    discardBody(origin.body, declaredLength(origin.headers));
     req.viewer?.response.answer(verdict, { headOnly });
     const outcome = isReplace(req.precondition ?? CREATE_ONLY) && verdict.outcome === 'not-found' ? 'gone' : verdict.outcome;
     return { ...result, outcome, status: verdict.status, bytes: 0, error: origin.redirectRefused };

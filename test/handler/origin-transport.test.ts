@@ -1,10 +1,13 @@
 /**
  * Origin connections of a warm container, against the real origin stand-in (connections counted there): kept and
- * reused, TLS sessions resumed, and a kept connection the origin had dropped retried once on a new one.
+ * reused, TLS sessions resumed, a kept connection the origin had dropped retried once on a new one, and kept after
+ * a small answer that is not used (a 404).
  */
+import type * as http from 'node:http';
 import type { Readable } from 'node:stream';
 import { LocalOrigin, startOrigin } from '../../local/origin/server';
 import { createLocalTls, LocalTls } from '../../local/origin/tls';
+import { declaredLength, discardBody, DRAIN_MAX_BYTES, fetchOrigin } from '../../src/handler/origin';
 import { createNodeTransport, keepAliveAgents, OriginAgents, OriginTransport } from '../../src/handler/origin-transport';
 
 let origin: LocalOrigin;
@@ -118,4 +121,40 @@ test('a reset on a reused connection after the response began fails the body, an
   // A retry would have gone out at the reset, before this request on a connection of its own.
   await get(send, origin.url, '/b');
   expect(origin.requests.filter((r) => r.url === '/reset-late').map((r) => r.reused)).toEqual([true]);
+});
+
+/** Resolves once every connection `agent` has in use is back in its pool, or closed. */
+function connectionsSettled(agent: http.Agent): Promise<unknown> {
+  return Promise.all(Object.values(agent.sockets).flat().map((socket) => (!socket || socket.destroyed ? undefined : new Promise<void>((resolve) => {
+    const done = (): void => {
+      agent.off('free', onFree);
+      socket.off('close', done);
+      resolve();
+    };
+    const onFree = (freed: unknown): void => (freed === socket ? done() : undefined);
+    agent.on('free', onFree);
+    socket.once('close', done);
+  }))));
+}
+
+test('an answer that is not used: a small body is read to its end and the connection kept; a larger one is dropped with it', async () => {
+  origin.route('/missing-small', { status: 404, body: 'not here' });
+  origin.route('/missing-large', { status: 404, body: 'x'.repeat(DRAIN_MAX_BYTES + 1) });
+  const { send, agents: kept } = transport();
+  const discarded = async (path: string): Promise<void> => {
+    const url = new URL(`${origin.url}${path}`);
+    const response = await fetchOrigin({
+      url, endpoint: url, viewerHeaders: {}, forwardHeaders: [], originHeaders: {}, headersTimeoutMs: 30_000, bodyTimeoutMs: 30_000, transport: send,
+    });
+    expect(response.status).toBe(404);
+    discardBody(response.body, declaredLength(response.headers));
+    await connectionsSettled(kept.http);
+  };
+  const before = origin.connections.length;
+  await discarded('/missing-small');
+  await discarded('/missing-small');
+  expect(origin.connections.length - before).toBe(1);
+  await discarded('/missing-large');
+  await discarded('/missing-large');
+  expect(origin.connections.length - before).toBe(2);
 });
