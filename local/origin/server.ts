@@ -35,6 +35,8 @@ export type OriginFault =
   | { readonly kind: 'hang-before-headers' }
   /** Send the headers (with the full Content-Length, if any) and `afterBytes` body bytes, then cut the connection. */
   | { readonly kind: 'cut'; readonly afterBytes: number }
+  /** Send the headers and `afterBytes` body bytes, wait for `until` (if given), then reset the connection (TCP RST). */
+  | { readonly kind: 'reset'; readonly afterBytes: number; readonly until?: Promise<unknown> }
   /** Send the headers and `afterBytes` body bytes, then send nothing more (until the server closes). */
   | { readonly kind: 'stall'; readonly afterBytes: number }
   /** Wait for `until` before the headers (no `afterBytes`) or after the headers and `afterBytes` body bytes, then go on. */
@@ -196,7 +198,7 @@ async function serve(route: OriginRoute, req: http.IncomingMessage, res: http.Se
     return;
   }
 
-  const cutOff = fault?.kind === 'cut' || fault?.kind === 'stall';
+  const cutOff = fault?.kind === 'cut' || fault?.kind === 'stall' || fault?.kind === 'reset';
   const pauseAt = fault?.kind === 'wait' && fault.afterBytes !== undefined ? Math.min(fault.afterBytes, size) : undefined;
   const limit = cutOff ? Math.min(fault.afterBytes, size) : size;
   let sent = 0;
@@ -217,6 +219,11 @@ async function serve(route: OriginRoute, req: http.IncomingMessage, res: http.Se
   if (cutOff) res.flushHeaders();
   // end() on the socket (not destroy) lets the bytes already written arrive before the connection closes.
   if (fault?.kind === 'cut') res.socket?.end();
+  if (fault?.kind === 'reset') {
+    // Waiting first lets the client read what was sent: a reset can discard data it has not read yet.
+    await fault.until;
+    req.socket.resetAndDestroy();
+  }
   if (cutOff) return;
   res.end();
 }

@@ -12,6 +12,7 @@ import { errorMessage, toError } from './errors';
 import { declaredLength, discardBody, fetchOrigin, OriginResponse, OriginTransport } from './origin';
 import { originUrl } from './origin-url';
 import { CREATE_ONLY, isReplace, StorePrecondition } from './precondition';
+import type { HolderProgress } from './progress';
 import { objectHeaders, ViewerResponse } from './respond';
 import type { Outcome, RequestResult } from './result';
 import { badGateway, bodyFailure, fetchFailure, NO_STORE, rejected, tooLarge, verdictForOriginStatus } from './status';
@@ -34,6 +35,8 @@ export interface FetchEnvironment {
   readonly deadline: AbortSignal;
   /** How long dropping an upload may take after the deadline (the store's default when undefined). */
   readonly abortGraceMs?: number;
+  /** Where a lease holder's heartbeat sees the fetch progress (single-flight). */
+  readonly progress?: HolderProgress;
 }
 
 /** The viewer's side, when there is a viewer. */
@@ -93,6 +96,8 @@ async function fetchStep(env: FetchEnvironment, req: FetchAndStoreRequest): Prom
   // From here on, every answer says it comes from the origin.
   viewer?.response.markMiss();
   const started = env.clock();
+  const waitForOrigin = (): void => env.progress?.waitForOrigin(env.config.originResponseTimeoutMs);
+  waitForOrigin();
   try {
     const origin = await fetchOrigin({
       url: url.url,
@@ -105,6 +110,7 @@ async function fetchStep(env: FetchEnvironment, req: FetchAndStoreRequest): Prom
       bodyTimeoutMs: env.config.originIdleTimeoutMs,
       transport: env.transport,
       signal: env.deadline,
+      onRedirect: waitForOrigin,
     });
     const originMs = Math.round(env.clock() - started);
     return { origin, result: { key: key.key, originStatus: origin.status, redirects: origin.redirects || undefined, originMs } };
@@ -114,6 +120,8 @@ async function fetchStep(env: FetchEnvironment, req: FetchAndStoreRequest): Prom
     viewer?.response.answer(answer, { headOnly });
     const originMs = Math.round(env.clock() - started);
     return { key: key.key, outcome: answer.outcome, status: answer.status, bytes: 0, originMs, error: errorMessage(failure) };
+  } finally {
+    env.progress?.originAnswered();
   }
 }
 
@@ -122,7 +130,7 @@ function verdictStep(env: FetchEnvironment, req: FetchAndStoreRequest, { origin,
   const headOnly = req.viewer?.headOnly ?? false;
   const verdict = verdictForOriginStatus(origin.status, env.config.notFoundTtlSeconds, conditionalHeaders(req.validators) !== undefined);
   if (!verdict.mirror) {
-    discardBody(origin.body);
+    discardBody(origin.body, declaredLength(origin.headers));
     req.viewer?.response.answer(verdict, { headOnly });
     const outcome = isReplace(req.precondition ?? CREATE_ONLY) && verdict.outcome === 'not-found' ? 'gone' : verdict.outcome;
     return { ...result, outcome, status: verdict.status, bytes: 0, error: origin.redirectRefused };
@@ -153,6 +161,7 @@ async function transferStep(env: FetchEnvironment, req: FetchAndStoreRequest, { 
       signal: env.deadline,
       abortGraceMs: env.abortGraceMs,
       clock: env.clock,
+      progress: env.progress,
     },
   });
   const objectType = headers.contentType ?? DEFAULT_CONTENT_TYPE;

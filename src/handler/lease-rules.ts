@@ -6,7 +6,7 @@
  * looks again.
  */
 import type { RequestResult } from './result';
-import { Answer, badGateway, deadlineExpired, gatewayTimeout, tooLarge, verdictForOriginStatus } from './status';
+import { Answer, badGateway, deadlineExpired, gatewayTimeout, rejected, tooLarge, verdictForOriginStatus } from './status';
 
 /** What a holder left when it was done: the object is in the bucket, or the answer it got instead. */
 export type Verdict =
@@ -73,6 +73,9 @@ export function verdictOf(result: RequestResult, notFoundTtlSeconds: number, now
       const until = verdict.outcome === 'not-found' && notFoundTtlSeconds > 0 ? now + notFoundTtlSeconds * 1000 : undefined;
       return { ...answerOf(verdict), until };
     }
+    case 'rejected':
+      // The key makes no origin URL (400, or 414): the waiters, on the same key, get the same answer.
+      return answerOf(rejected(result.status === 414 ? 414 : 400, result.error ?? 'Bad Request'));
     case 'timeout':
       return answerOf(gatewayTimeout('The origin did not answer in time'));
     case 'deadline':
@@ -93,6 +96,11 @@ function badGatewayVerdict(result: RequestResult): Verdict {
 /** The answer's fields alone, as a verdict that stored nothing. */
 function answerOf({ status, cacheControl, outcome, message }: Answer): Extract<Verdict, { stored: false }> {
   return { stored: false, status, cacheControl, outcome, message };
+}
+
+/** How often a holder that makes progress renews its lease: three times per stale age, so one late renewal costs nothing. */
+export function renewIntervalMs(staleMs: number): number {
+  return Math.max(1, Math.floor(staleMs / 3));
 }
 
 /** First pause of a waiter; each next one doubles, up to `MAX_POLL_MS`. */

@@ -16,6 +16,7 @@ import type { LeaseStore } from './lease-store';
 import type { Logger, LogLine } from './log';
 import { metricsLogger } from './metrics-log';
 import type { OriginTransport } from './origin';
+import type { HolderProgress } from './progress';
 import { ALLOWED_METHODS, selfRedirectLocation, ViewerResponse } from './respond';
 import type { RequestResult } from './result';
 import { singleFlight, SingleFlightOptions } from './single-flight';
@@ -107,7 +108,7 @@ async function serveViewer(
   // (For a plain object viewerPath is rawPath and the viewer's own query goes along.)
   const location = selfRedirectLocation(key.viewerPath, `/${key.originPath}`, key.query || event.rawQueryString);
   const sink = { response: viewer, headOnly, location };
-  const fetch = () => fetchAndStore(env, { key, viewerHeaders: event.headers ?? {}, viewer: sink });
+  const fetch = (progress?: HolderProgress) => fetchAndStore({ ...env, progress }, { key, viewerHeaders: event.headers ?? {}, viewer: sink });
   // The key's lease: the holder fetches; a waiter answers from S3 or with the holder's verdict.
   return flight ? singleFlight(env, flight, { key: key.key, viewer: sink, fetch }) : fetch();
 }

@@ -80,13 +80,21 @@ export function createNodeTransport(agents: OriginAgents | false = keepAliveAgen
     const send = (via: http.Agent | false, mayRetry: boolean): void => {
       const request = (tls ? https : http).request(url, { method: 'GET', headers, agent: via });
       current = request;
+      let responded = false;
+      // A kept socket has read earlier answers: "no byte arrived" is no byte beyond what it had read when assigned.
+      let readBefore: number | undefined;
+      request.on('socket', (socket) => (readBefore = socket.bytesRead));
       request.on('response', (response) => {
+        responded = true;
         settle();
         resolve({ status: response.statusCode ?? 0, headers: response.headers, body: response });
       });
-      // Errors after the headers reach the response body; this listener keeps them from going unhandled.
+      // Errors after the headers also reach the response body (Node destroys it), which is where the caller sees
+      // them: this listener only keeps them from going unhandled, and never sends the request again.
       request.on('error', (err) => {
-        if (mayRetry && via && request.reusedSocket && isStaleSocketError(err) && !signal?.aborted) {
+        if (responded) return;
+        const nothingRead = readBefore === undefined || request.socket?.bytesRead === readBefore;
+        if (mayRetry && via && request.reusedSocket && nothingRead && isStaleSocketError(err) && !signal?.aborted) {
           // With every idle socket dropped, the agent opens a new connection (and resumes the TLS session).
           dropIdleSockets(via);
           return send(via, false);

@@ -48,6 +48,8 @@ export interface OriginRequest {
   readonly transport?: OriginTransport;
   /** Stops the wait for an answer, redirects included (the function's time running out). */
   readonly signal?: AbortSignal;
+  /** Called as a redirect is followed (a new wait for an answer begins). */
+  readonly onRedirect?: () => void;
 }
 
 /** The origin's final answer (a redirect is final when it was not followed). */
@@ -109,7 +111,8 @@ export async function fetchOrigin(req: OriginRequest): Promise<OriginResponse> {
     const next = redirectTarget(response.headers.location, url, req.endpoint);
     if (typeof next === 'string') return { ...answer, redirectRefused: next };
     if (redirects >= MAX_REDIRECTS) return { ...answer, redirectRefused: `more than ${MAX_REDIRECTS} redirects` };
-    discardBody(body);
+    discardBody(body, declaredLength(response.headers));
+    req.onRedirect?.();
     url = next;
   }
 }
@@ -181,10 +184,18 @@ export function redirectTarget(location: string | string[] | undefined, current:
   return next;
 }
 
-/** Drops a body that will not be read (the abort must not surface as an unhandled error). */
-export function discardBody(body: Readable): void {
+/** Largest declared body read to its end rather than dropped: cheaper than a new connection (and TLS handshake). */
+export const DRAIN_MAX_BYTES = 64 * 1024;
+
+/**
+ * Drops a body that will not be used. One declared at most `DRAIN_MAX_BYTES` long is read to its end, in the
+ * background under the body's idle timeout, so its kept connection serves the container's next miss (after a 404,
+ * say); any other is destroyed with its connection. A failure must not surface as an unhandled error.
+ */
+export function discardBody(body: Readable, declared?: number): void {
   body.on('error', () => undefined);
-  body.destroy();
+  if (declared !== undefined && declared <= DRAIN_MAX_BYTES) body.resume();
+  else body.destroy();
 }
 
 /** Whether an origin error is a timeout (headers or body idle) rather than a failure. */

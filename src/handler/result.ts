@@ -54,9 +54,9 @@ export type Delivery = 'streamed' | 'redirected';
 /** A viewer request's part in single-flight (DESIGN.md, "Round 2: single-flight"). */
 export interface SingleFlightRecord {
   /**
-   * `holder`: took the key's lease and fetched; `took-over`: took over a lease whose holder was gone (or done without
-   * a verdict it could use) and fetched; `waiter`: answered without a fetch; `unavailable`: the lease table failed,
-   * so it fetched without a lease.
+   * `holder`: took the key's lease and fetched (also after a holder that was done, with a verdict it could not use or
+   * an object since removed); `took-over`: took over a lease whose holder was gone or stalled, and fetched; `waiter`:
+   * answered without a fetch; `unavailable`: the lease table failed, so it fetched without a lease.
    */
   readonly role: 'holder' | 'took-over' | 'waiter' | 'unavailable';
   /** Milliseconds spent waiting for another request's lease. */

@@ -12,15 +12,16 @@ import { randomUUID } from 'node:crypto';
 import { answerFromBucket, redirect } from './bucket-answer';
 import { errorMessage, toError } from './errors';
 import type { FetchEnvironment, ViewerSink } from './fetch-store';
-import { isTakeover, Lease, nextStep, pollDelay, Verdict, verdictOf } from './lease-rules';
+import { isTakeover, Lease, nextStep, pollDelay, renewIntervalMs, Verdict, verdictOf } from './lease-rules';
 import type { LeaseStore } from './lease-store';
+import { HolderProgress } from './progress';
 import type { RequestResult, SingleFlightRecord } from './result';
 import { badGateway } from './status';
 
 /** The lease table and its timings. */
 export interface SingleFlightOptions {
   readonly leases: LeaseStore;
-  /** A lease not renewed for this long is stale; the holder renews it every third of it. */
+  /** A lease not renewed for this long is stale; the holder renews it every third of it while it makes progress. */
   readonly staleMs: number;
   /** Longest a waiter waits before it answers the redirect to itself. */
   readonly waitMs: number;
@@ -37,8 +38,8 @@ export interface FlightRequest {
   /** The S3 key. */
   readonly key: string;
   readonly viewer: ViewerSink;
-  /** Fetches and stores as the holder: the fetch-and-store core, which answers the viewer. */
-  readonly fetch: () => Promise<RequestResult>;
+  /** Fetches and stores as the holder: the fetch-and-store core, which answers the viewer (and reports to `progress`). */
+  readonly fetch: (progress?: HolderProgress) => Promise<RequestResult>;
 }
 
 /** Serves `req` under the key's lease. */
@@ -66,9 +67,10 @@ export async function singleFlight(env: FetchEnvironment, options: SingleFlightO
       } else if (step.kind === 'bucket') {
         const answered = await answerWithObject(env, req);
         if (answered) return { ...answered, singleFlight: record('waiter', waitedMs(), 'stored') };
-        // Gone from the bucket since (an owner removed it): this request fetches it again.
-        lease = { ...step.lease, verdict: undefined, renewedAt: -Infinity };
-        continue;
+        // Gone from the bucket since (an owner removed it): this request fetches it again, a new holder after one
+        // that was done (no takeover); if another request was first, the loop reads its lease.
+        const holder = (options.holderId ?? randomUUID)();
+        if (await options.leases.take(req.key, holder, now(), step.lease)) return await hold(env, options, req, holder, 'holder', waited ? waitedMs() : undefined);
       } else if (step.kind === 'verdict') {
         return { ...answerWithVerdict(req, step.verdict, now()), singleFlight: record('waiter', waitedMs(), step.verdict.outcome) };
       } else {
@@ -88,20 +90,22 @@ export async function singleFlight(env: FetchEnvironment, options: SingleFlightO
   }
 }
 
-/** The holder's work: the fetch, with the lease renewed while it runs, then the verdict left for the waiters. */
+/** The holder's work: the fetch, with the lease renewed while it makes progress, then the verdict left for the waiters. */
 async function hold(
   env: FetchEnvironment, options: SingleFlightOptions, req: FlightRequest, holder: string, role: 'holder' | 'took-over', waitedMs?: number,
 ): Promise<RequestResult> {
   const now = options.now ?? Date.now;
   let renewError: string | undefined;
-  // Every step of the fetch has a timeout of its own, so a live holder always ends with a verdict: the lease only
-  // goes stale when its holder is gone (killed, timed out by Lambda, crashed).
+  const progress = new HolderProgress(env.clock);
+  // The lease goes stale when its holder is gone (killed, timed out by Lambda, crashed) or stalled: no byte moved for
+  // a whole stale age while not waiting for the origin's answer within its timeout. A waiter then takes over.
   const heartbeat = setInterval(() => {
+    if (!progress.advanced()) return;
     options.leases.renew(req.key, holder, now()).catch((err: unknown) => (renewError = errorMessage(err)));
-  }, Math.max(1, Math.floor(options.staleMs / 3)));
+  }, renewIntervalMs(options.staleMs));
   let result: RequestResult;
   try {
-    result = await req.fetch();
+    result = await req.fetch(progress);
   } catch (err) {
     clearInterval(heartbeat);
     // A bug: the waiters get a 502 now rather than after the lease goes stale.

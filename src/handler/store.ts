@@ -17,6 +17,7 @@ import { collectYoungGarbage } from './memory';
 import { MultipartUpload, UPLOAD_CHECKSUM } from './multipart';
 import { PartPool } from './part-pool';
 import { conditionParams, CREATE_ONLY, isPreconditionFailure, StorePrecondition } from './precondition';
+import type { HolderProgress } from './progress';
 import type { StoredHeaders } from './stored-headers';
 
 // bench/ imports these from here (kept until it imports stored-headers.ts itself).
@@ -62,6 +63,8 @@ export interface StoreTarget {
   readonly abortGraceMs?: number;
   /** Milliseconds clock for `storeMs` (default `performance.now`). */
   readonly clock?: () => number;
+  /** Counts the origin's bytes as they arrive and each part's as S3 takes it (a lease holder's heartbeat). */
+  readonly progress?: HolderProgress;
 }
 
 /** One object to store from a stream. */
@@ -261,7 +264,10 @@ export class ObjectStore {
       const onFailure = (err: unknown): void => this.fail(err);
       this.multipart = new MultipartUpload({ s3: this.target.s3, params: this.objectParams(), sendOptions: this.sendOptions(), onFailure });
     }
-    this.multipart.sendPart(buffer.subarray(0, length), () => this.pool.give(buffer));
+    this.multipart.sendPart(buffer.subarray(0, length), () => {
+      this.pool.give(buffer);
+      if (!this.failed) this.target.progress?.moved(length);
+    });
   }
 
   private fail(err: unknown): void {

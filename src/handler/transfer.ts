@@ -57,6 +57,7 @@ export async function transfer(req: TransferRequest): Promise<Transferred> {
   const source = guard[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   let store: ObjectStore | undefined;
   let bytes = 0;
+  const progress = req.store.progress;
   // Stop before Lambda does: an upload cut off by the platform is neither completed nor aborted, and not logged.
   const expired = (): Error => toError(deadline.reason);
   const onDeadline = (): void => {
@@ -84,6 +85,7 @@ export async function transfer(req: TransferRequest): Promise<Transferred> {
         }
         head.push(next.value);
         bytes += next.value.length;
+        progress?.moved(next.value.length);
       }
     }
     streaming = mayStream && length !== undefined && length <= req.streamThreshold;
@@ -100,6 +102,7 @@ export async function transfer(req: TransferRequest): Promise<Transferred> {
     for (let chunk = head.shift(); chunk; chunk = head.shift()) await deliver(chunk);
     for (let next = await source.next(); !next.done; next = await source.next()) {
       bytes += next.value.length;
+      progress?.moved(next.value.length);
       // A large object is only worth fetching while it can still be stored.
       if (!streaming && writer.failed) break;
       const wait = deliver(next.value);

@@ -1,5 +1,6 @@
 /** The rules of single-flight (src/handler/lease-rules.ts): take, wait, stale and takeover, verdicts, polling. */
-import { isTakeover, Lease, MAX_POLL_MS, nextStep, pollDelay, verdictOf } from '../../src/handler/lease-rules';
+import { DEFAULTS } from '../../src/config';
+import { isTakeover, Lease, MAX_POLL_MS, nextStep, pollDelay, renewIntervalMs, verdictOf } from '../../src/handler/lease-rules';
 import type { RequestResult } from '../../src/handler/result';
 
 const STALE = 15_000;
@@ -60,6 +61,12 @@ describe('verdictOf', () => {
     expect(verdictOf(result('not-found', 410), 0, NOW)).toMatchObject({ status: 410, cacheControl: 'public, max-age=0', until: undefined });
   });
 
+  test('a key that makes no origin URL (400): the waiters, on the same key, answer the holder\'s 400, no-store', () => {
+    expect(verdictOf({ outcome: 'rejected', status: 400, bytes: 0, error: 'the origin URL would leave the endpoint' }, 10, NOW)).toEqual({
+      stored: false, status: 400, cacheControl: 'no-store', outcome: 'rejected', message: 'the origin URL would leave the endpoint',
+    });
+  });
+
   test.each([
     ['origin-client-error', 403, 403],
     ['origin-error', 502, 502],
@@ -79,4 +86,13 @@ test('a waiter looks again after 25 ms, then twice as long each time, never more
   expect(delays.slice(0, 6)).toEqual([25, 50, 100, 200, 250, 250]);
   expect(Math.max(...delays)).toBe(MAX_POLL_MS);
   expect(MAX_POLL_MS).toBe(250);
+});
+
+test('with the shipped figures, a waiter takes over from a killed holder within 20 s (the issue\'s bound; the e2e runs a shorter stale age)', () => {
+  const staleMs = DEFAULTS.leaseStaleMs;
+  expect(staleMs).toBe(15_000);
+  expect(renewIntervalMs(staleMs)).toBe(5_000);
+  // A killed holder renewed last at most when it died: the lease is stale staleMs later at the latest, and a waiter
+  // sees it at its next look, at most MAX_POLL_MS on. (Where it died between two renewals only makes that sooner.)
+  expect(staleMs + MAX_POLL_MS).toBeLessThan(20_000);
 });

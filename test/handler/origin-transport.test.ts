@@ -1,10 +1,13 @@
 /**
  * Origin connections of a warm container, against the real origin stand-in (connections counted there): kept and
- * reused, TLS sessions resumed, and a kept connection the origin had dropped retried once on a new one.
+ * reused, TLS sessions resumed, a kept connection the origin had dropped retried once on a new one, and kept after
+ * a small answer that is not used (a 404).
  */
+import type * as http from 'node:http';
 import type { Readable } from 'node:stream';
 import { LocalOrigin, startOrigin } from '../../local/origin/server';
 import { createLocalTls, LocalTls } from '../../local/origin/tls';
+import { declaredLength, discardBody, DRAIN_MAX_BYTES, fetchOrigin } from '../../src/handler/origin';
 import { createNodeTransport, keepAliveAgents, OriginAgents, OriginTransport } from '../../src/handler/origin-transport';
 
 let origin: LocalOrigin;
@@ -94,4 +97,64 @@ test('https: the connection is kept, and a new one resumes the TLS session', asy
   await new Promise<void>((resolve) => setImmediate(resolve));
   expect(await get(send, tlsOrigin.url, '/c')).toEqual({ status: 200, body: 'third' });
   expect(tlsOrigin.connections.slice(before).map((c) => c.resumed)).toEqual([false, true]);
+});
+
+test('a reset on a reused connection after the response began fails the body, and the request is never sent again', async () => {
+  let bytesRead!: () => void;
+  const read = new Promise<void>((resolve) => (bytesRead = resolve));
+  origin.route('/reset-late', { body: 'x'.repeat(64 * 1024), fault: { kind: 'reset', afterBytes: 1000, until: read } });
+  const { send } = transport();
+  await get(send, origin.url, '/a');
+  const response = await send(new URL(`${origin.url}/reset-late`), { 'accept-encoding': 'identity' }, 30_000);
+  expect(response.status).toBe(200);
+  const chunks: Buffer[] = [];
+  const failed = new Promise<unknown>((resolve) => {
+    response.body.on('data', (chunk: Buffer) => {
+      chunks.push(chunk);
+      if (Buffer.concat(chunks).length >= 1000) bytesRead();
+    });
+    response.body.on('error', resolve);
+    response.body.on('end', () => resolve(undefined));
+  });
+  await expect(failed).resolves.toMatchObject({ code: 'ECONNRESET' });
+  expect(Buffer.concat(chunks).length).toBe(1000);
+  // A retry would have gone out at the reset, before this request on a connection of its own.
+  await get(send, origin.url, '/b');
+  expect(origin.requests.filter((r) => r.url === '/reset-late').map((r) => r.reused)).toEqual([true]);
+});
+
+/** Resolves once every connection `agent` has in use is back in its pool, or closed. */
+function connectionsSettled(agent: http.Agent): Promise<unknown> {
+  return Promise.all(Object.values(agent.sockets).flat().map((socket) => (!socket || socket.destroyed ? undefined : new Promise<void>((resolve) => {
+    const done = (): void => {
+      agent.off('free', onFree);
+      socket.off('close', done);
+      resolve();
+    };
+    const onFree = (freed: unknown): void => (freed === socket ? done() : undefined);
+    agent.on('free', onFree);
+    socket.once('close', done);
+  }))));
+}
+
+test('an answer that is not used: a small body is read to its end and the connection kept; a larger one is dropped with it', async () => {
+  origin.route('/missing-small', { status: 404, body: 'not here' });
+  origin.route('/missing-large', { status: 404, body: 'x'.repeat(DRAIN_MAX_BYTES + 1) });
+  const { send, agents: kept } = transport();
+  const discarded = async (path: string): Promise<void> => {
+    const url = new URL(`${origin.url}${path}`);
+    const response = await fetchOrigin({
+      url, endpoint: url, viewerHeaders: {}, forwardHeaders: [], originHeaders: {}, headersTimeoutMs: 30_000, bodyTimeoutMs: 30_000, transport: send,
+    });
+    expect(response.status).toBe(404);
+    discardBody(response.body, declaredLength(response.headers));
+    await connectionsSettled(kept.http);
+  };
+  const before = origin.connections.length;
+  await discarded('/missing-small');
+  await discarded('/missing-small');
+  expect(origin.connections.length - before).toBe(1);
+  await discarded('/missing-large');
+  await discarded('/missing-large');
+  expect(origin.connections.length - before).toBe(2);
 });

@@ -182,7 +182,7 @@ test('a holder whose origin answers 500: the waiters answer 502 no-store without
   expect(originCount('/herd/broken.bin')).toBe(2);
 });
 
-test('a holder working longer than the stale age renews its lease: nobody takes over, one fetch', async () => {
+test('a holder waiting for a slow origin within its first-byte timeout, longer than the stale age, renews its lease: nobody takes over, one fetch', async () => {
   const config = { leaseStaleMs: 600 };
   const key = 'herd/slow.bin';
   // Released only after four renewals (800 ms at least): longer than a lease lives unrenewed.
@@ -195,13 +195,35 @@ test('a holder working longer than the stale age renews its lease: nobody takes 
       }
     });
   });
-  const held = heldRoute({ body: patternBuffer({ size: 100 * KiB, seed: 24 }) }, 10 * KiB);
+  // The origin holds its headers (the configured first-byte timeout is 30 s): a slow origin, not a stalled holder.
+  const held = heldRoute({ body: patternBuffer({ size: 100 * KiB, seed: 24 }) });
   const release = held.release;
   const herded = herd('/herd/slow.bin', { route: held.route, release: () => void renewals.then(release) }, 2, { config });
   const { waiters } = await herded;
   expect(originCount('/herd/slow.bin')).toBe(1);
   expect(waiters.map((w) => w.status)).toEqual([200, 200]);
   expect(logs.map((l) => l.singleFlight?.role).sort()).toEqual(['holder', 'waiter', 'waiter']);
+});
+
+test('a holder whose body stalls mid-transfer stops renewing: after the stale age a waiter takes over and fetches', async () => {
+  const config = { leaseStaleMs: 600, leaseWaitMs: 20_000 };
+  const body = patternBuffer({ size: 100 * KiB, seed: 25 });
+  // The holder's body stops after 10 KiB (its idle timeout is 30 s) until the takeover is done.
+  const stalled = heldRoute({ body }, 10 * KiB);
+  origin.route('/base/herd/stalled.bin', stalled.route);
+  const holder = invoke(container(config).handler, { rawPath: '/herd/stalled.bin', requestId: 'stalled' });
+  await origin.requested('/base/herd/stalled.bin');
+  origin.route('/base/herd/stalled.bin', { body });
+  const taker = await invoke(container(config).handler, { rawPath: '/herd/stalled.bin', requestId: 'taker' });
+  expect([taker.status, taker.body.equals(body)]).toEqual([200, true]);
+  expect(logOf('taker')).toMatchObject({ outcome: 'stored', singleFlight: { role: 'took-over' } });
+  expect(originCount('/herd/stalled.bin')).toBe(2);
+  stalled.release();
+  // The stalled holder's viewer still gets the whole object; its own store finds the key taken.
+  const late = await holder;
+  expect([late.status, late.body.equals(body)]).toEqual([200, true]);
+  expect(logOf('stalled')).toMatchObject({ outcome: 'exists', singleFlight: { role: 'holder' } });
+  expect(commits('herd/stalled.bin')).toEqual([200, 412]);
 });
 
 test('a lease whose holder is gone (not renewed for the stale age) is taken over by one waiter, which fetches', async () => {
@@ -245,6 +267,7 @@ test('an object stored, then removed: S3\'s 403 for a key the role may read but 
   const again = await invoke(container({}, { s3: denying }).handler, { rawPath: '/removed.bin', requestId: 'again' });
   expect([again.status, again.body.toString()]).toEqual([200, 'stored twice']);
   expect(originCount('/removed.bin')).toBe(2);
-  expect(logOf('again')).toMatchObject({ outcome: 'stored', singleFlight: { role: 'took-over' } });
+  // A new fetch after a holder that was done, not a takeover of one that was gone.
+  expect(logOf('again')).toMatchObject({ outcome: 'stored', singleFlight: { role: 'holder' } });
   expect(logOf('again').singleFlight?.error).toBeUndefined();
 });
