@@ -260,7 +260,8 @@ describe('origin budget', () => {
 
   test('every alarm description stays within CloudWatch\'s 1,024 characters with the longest legal mirrorName', () => {
     const longest = 'm'.repeat(255);
-    const { template: long } = mirrorStack({ mirrorName: longest, originBudget: { bytesPerHour: Size.tebibytes(1024), requestsPerMinute: 1_000_000_000, resetAfter: Duration.days(365) } });
+    const widest = { bytesPerHour: Size.tebibytes(1024), requestsPerMinute: 1_000_000_000, resetAfter: Duration.days(365) };
+    const { template: long } = mirrorStack({ mirrorName: longest, originBudget: widest });
     // A function name is at most 64 characters: every token in a description counts as that long.
     const length = (description: any) => (typeof description === 'string' ? description.length
       : description['Fn::Join'][1].reduce((n: number, part: unknown) => n + (typeof part === 'string' ? part.length : 64), 0));
