@@ -1,7 +1,7 @@
 /**
  * The metrics-cost section of bench/results.md (section `metrics-cost`, see results-sections.ts, so that
- * `npx projen bench --metrics-only` can rewrite it alone): no metrics, the writer that ships and Powertools side by
- * side, what each adds, and the issue's thresholds judged on the medians of the one that ships.
+ * `npx projen bench --metrics-only` can rewrite it alone): no metrics, Powertools (which ships) and a writer of its own
+ * side by side, what each adds, and the issue's thresholds judged on the medians of the one that ships.
  */
 import { METRICS_COST_LIMITS, MetricsOption } from './metrics-cost';
 import { formatMs, median } from './report';
@@ -26,9 +26,9 @@ export function renderMetricsCost(options: readonly MetricsOption[], writtenBy?:
   const signedUs = (ms: number) => `${ms >= 0 ? '+' : '−'}${Math.abs(ms * 1000).toFixed(1)} µs`;
   return [
     ...(writtenBy ? [writtenBy, ''] : []),
-    'Metrics cost: the shipped handler (each log line also an EMF record, written by its own few lines) against the same ' +
-      'handler built with the plain JSON log line and no metrics, and with the same records serialized by ' +
-      '@aws-lambda-powertools/metrics instead. Cold start: each bundle loaded in fresh processes ' +
+    'Metrics cost: the shipped handler (each log line also an EMF record, serialized by @aws-lambda-powertools/metrics) ' +
+      'against the same handler built with the plain JSON log line and no metrics, and with the same records written by ' +
+      'a few lines of its own instead. Cold start: each bundle loaded in fresh processes ' +
       `started as Lambda starts them, in turn (median of ${none.loadMs.length}). Warm: one log line written to /dev/null, every ` +
       `call timed, the loggers taking turns in blocks over four typical lines (median of ${none.lineUs.length} calls each). ` +
       'The cold-start target is judged on the CPU time of require(): on a machine shared with other work, the wall-clock ' +

@@ -1,10 +1,10 @@
 /**
  * The warm cost of the handler's log line, in a process of its own whose stdout is /dev/null (bench/metrics-cost.ts
- * bundles and forks this): `jsonLogger` (no metrics), `metricsLogger` (the EMF line that ships) and the same records
- * through Powertools take turns in blocks over the same log lines, each call timed; reports every call's
+ * bundles and forks this): `jsonLogger` (no metrics), `metricsLogger` (the EMF line that ships, through Powertools)
+ * and the same records from a few lines of their own take turns in blocks over the same log lines, each call timed; reports every call's
  * microseconds per logger.
  */
-import { metricsLogger as powertoolsLogger } from './powertools-metrics-log';
+import { metricsLogger as ownLogger } from './own-metrics-log';
 import type { LogLine } from '../src/handler/log';
 import { jsonLogger } from '../src/handler/log';
 import { metricsLogger } from '../src/handler/metrics-log';
@@ -13,7 +13,7 @@ import { metricsLogger } from '../src/handler/metrics-log';
 export interface WarmReport {
   readonly noMetricsUs: readonly number[];
   readonly metricsUs: readonly number[];
-  readonly powertoolsUs: readonly number[];
+  readonly ownUs: readonly number[];
 }
 
 const calls = Number(process.argv[2]);
@@ -26,11 +26,11 @@ const lines: LogLine[] = [
   { ...base, key: 'api/broken.json', outcome: 'origin-error', status: 502, originStatus: 503, bytes: 0, originMs: 12, error: 'origin answered 503' },
 ];
 const withMetrics = metricsLogger({ mirrorName: 'Stack/Mirror/Default' });
-const withPowertools = powertoolsLogger({ mirrorName: 'Stack/Mirror/Default' });
-const report = { noMetricsUs: [] as number[], metricsUs: [] as number[], powertoolsUs: [] as number[] };
+const withOwnWriter = ownLogger({ mirrorName: 'Stack/Mirror/Default' });
+const report = { noMetricsUs: [] as number[], metricsUs: [] as number[], ownUs: [] as number[] };
 const block = 100;
 for (let done = 0; done < calls; done += block) {
-  for (const [log, out] of [[jsonLogger, report.noMetricsUs], [withMetrics, report.metricsUs], [withPowertools, report.powertoolsUs]] as const) {
+  for (const [log, out] of [[jsonLogger, report.noMetricsUs], [withMetrics, report.metricsUs], [withOwnWriter, report.ownUs]] as const) {
     for (let i = 0; i < block; i++) {
       const line = lines[i % lines.length];
       const started = performance.now();

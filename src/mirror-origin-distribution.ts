@@ -34,6 +34,8 @@ export class MirrorOriginDistribution extends Construct {
   public readonly dashboard?: MirrorOriginDashboard;
 
   private readonly mirrors = new Map<string, MirrorOrigin>();
+  /** How many mirrors the first `metricMirrorHitRatio()` counted: a mirror added after it would be left out. */
+  private hitRatioMirrorCount?: number;
 
   /**
    * Builds the distribution and its default mirror. A bad prop throws one error naming this construct's path and
@@ -88,18 +90,30 @@ export class MirrorOriginDistribution extends Construct {
   }
 
   /** Every mirror's alarms: the default mirror's, then those of each `addMirror()` mirror. */
-  public get alarms(): cloudwatch.Alarm[] {
+  public get alarms(): cloudwatch.AlarmBase[] {
     return [this.mirror, ...this.mirrors.values()].flatMap((mirror) => mirror.alarms);
   }
 
   /**
    * The share of the distribution's requests served without any mirror's handler, in percent: 100 × (1 − (the
    * handlers' invocations + throttles) ÷ CloudFront requests). CloudFront's metrics are in us-east-1, so this is for
-   * graphs (CloudWatch refuses alarms across regions). Call it after the last `addMirror()`: it counts the mirrors so far.
-   * @param props the period, label … to change
+   * graphs (CloudWatch refuses alarms across regions). Call it after the last `addMirror()`: it counts the mirrors so far,
+   * and synth fails if a mirror is added after it.
+   * @param props the period (default 5 minutes), label … to change
    */
   public metricMirrorHitRatio(props?: cloudwatch.MathExpressionOptions): cloudwatch.MathExpression {
+    if (this.hitRatioMirrorCount === undefined) {
+      this.hitRatioMirrorCount = 1 + this.mirrors.size;
+      this.node.addValidation({ validate: () => this.hitRatioProblems() });
+    }
     return mirrorHitRatio(this.distribution, [this.mirror, ...this.mirrors.values()].map((mirror) => mirror.handler), props);
+  }
+
+  /** A mirror added after the hit ratio was built: its misses would count as hits. */
+  private hitRatioProblems(): string[] {
+    const late = [...this.mirrors.keys()].slice(this.hitRatioMirrorCount! - 1);
+    return late.length === 0 ? [] : [`metricMirrorHitRatio() was called before addMirror(${late.map((p) => `'${p}'`).join(', ')}): ` +
+      'the hit ratio would count that mirror\'s misses as hits; call metricMirrorHitRatio() after the last addMirror()'];
   }
 
   /**

@@ -53,8 +53,11 @@ export class MirrorOrigin extends Construct {
   public readonly keyPrefix: string;
   /** The mirror's name in its metrics (the `Mirror` dimension). */
   public readonly mirrorName: string;
-  /** The mirror's alarms, to add actions to: its two default ones (unless `alarms: false`), then the origin budget's. */
-  public readonly alarms: cloudwatch.Alarm[];
+  /**
+   * The mirror's alarms, to add actions to (at most three): its two default ones (unless `alarms: false`), then the
+   * origin budget's (with both limits, a composite alarm over one alarm per limit).
+   */
+  public readonly alarms: cloudwatch.AlarmBase[];
   /** The single-flight lease table (DynamoDB, on demand), unless `singleFlight` is false. */
   public readonly leaseTable?: dynamodb.ITable;
 

@@ -7,7 +7,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import type { MirrorMetrics } from './mirror-metrics';
-import { ORIGIN_FAILURE_OUTCOMES } from './names';
+import { describedName, ORIGIN_FAILURE_OUTCOMES } from './names';
 
 /** Thresholds of the default alarms (docs/operations.md states them). */
 export const ALARM_THRESHOLDS = {
@@ -48,7 +48,7 @@ function originErrorsAlarm(scope: Construct, { metrics, mirrorName }: DefaultAla
     label: 'Origin failures (% of origin requests)',
   });
   return rate.createAlarm(scope, 'OriginErrorsAlarm', {
-    alarmDescription: `cdk-mirror-origin ${mirrorName}: over ${t.originFailurePercent}% of the requests to the origin failed (5xx, ` +
+    alarmDescription: `cdk-mirror-origin ${describedName(mirrorName)}: over ${t.originFailurePercent}% of the requests to the origin failed (5xx, ` +
       `connection errors, cut bodies, redirects to another host) or timed out, in 2 of the last 3 periods of ${period.toHumanString()} ` +
       `with at least ${t.originFailureMinRequests} requests. Viewers of objects not yet mirrored get 502 or 504; objects in the bucket ` +
       'are still served. What to do: check the origin; the handler\'s log lines with outcome origin-error or timeout name each key and ' +
@@ -74,7 +74,7 @@ function handlerErrorsAlarm(scope: Construct, { handler, mirrorName }: DefaultAl
     label: 'Handler errors + throttles',
   });
   return total.createAlarm(scope, 'HandlerErrorsAlarm', {
-    alarmDescription: `cdk-mirror-origin ${mirrorName}: the fetch-and-store function failed or was throttled at least ` +
+    alarmDescription: `cdk-mirror-origin ${describedName(mirrorName)}: the fetch-and-store function failed or was throttled at least ` +
       `${t.handlerErrorsAndThrottles} times in ${period.toHumanString()}. Viewers of objects not yet mirrored got errors from ` +
       'CloudFront; objects in the bucket are still served. Throttles: the function reached its reservedConcurrency or the ' +
       'account\'s concurrency limit (raise it), or the origin budget stopped fetching (its alarm says so). Errors: a response ' +

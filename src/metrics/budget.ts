@@ -1,6 +1,7 @@
 /**
- * The origin budget (`originBudget`): an alarm per limit on the handler's own metrics, whose Lambda action runs the
- * brake function (`./brake`), which sets the handler's reserved concurrency to 0. All AWS-native and off the hit
+ * The origin budget (`originBudget`): one alarm (a metric alarm for one limit; with both, a composite alarm over one
+ * metric alarm per limit), whose Lambda action runs the brake function (`./brake`), which sets the handler's reserved
+ * concurrency to 0. All AWS-native and off the hit
  * path: hits never reach the handler, and nothing runs until an alarm fires. With `resetAfter`, the brake schedules
  * its own reset in an EventBridge Scheduler group of its own (deleted with the stack); a deploy that updates the
  * stack resets it too (CloudFormation's own event), so the template's concurrency holds after every deploy.
@@ -17,6 +18,7 @@ import { Construct } from 'constructs';
 import { BrakeFunction } from './brake/brake-function';
 import { RESET_SCHEDULE_NAME, ResetSchedule, toBrakeEnvironment } from './brake/environment';
 import type { MirrorMetrics } from './mirror-metrics';
+import { describedName } from './names';
 import type { MirrorOriginBudget } from '../props';
 
 /** What the budget is made from. */
@@ -31,10 +33,13 @@ export interface BudgetContext {
   readonly logRetention: logs.RetentionDays;
 }
 
-/** The budget's alarms (one per limit) and the brake they run. */
+/** The most characters CloudWatch takes in an alarm's description. */
+export const ALARM_DESCRIPTION_MAX = 1024;
+
+/** The budget's alarm and the brake it runs. */
 export class OriginBudget extends Construct {
-  /** One alarm per limit of the budget. */
-  public readonly alarms: cloudwatch.Alarm[] = [];
+  /** The alarm that stops fetching: the only one of the budget with an action. */
+  public readonly alarm: cloudwatch.AlarmBase;
   /** The function that stops fetching, and turns it back on (`{"action":"reset"}`). */
   public readonly brake: lambda.Function;
 
@@ -78,16 +83,14 @@ export class OriginBudget extends Construct {
       },
       targets: [new targets.LambdaFunction(this.brake, { event: events.RuleTargetInput.fromObject({ action: 'reset', trigger: 'deploy' }) })],
     });
-    for (const alarm of this.budgetAlarms(context)) {
-      // aws-cdk's LambdaAction names its permission the same for every alarm (unless a feature flag says otherwise).
-      this.brake.addPermission(`${alarm.node.id}Invoke`, {
-        principal: new iam.ServicePrincipal('lambda.alarms.cloudwatch.amazonaws.com'),
-        sourceAccount: Stack.of(this).account,
-        sourceArn: alarm.alarmArn,
-      });
-      alarm.addAlarmAction({ bind: () => ({ alarmActionArn: this.brake.functionArn }) });
-      this.alarms.push(alarm);
-    }
+    this.alarm = this.budgetAlarm(context);
+    // aws-cdk's LambdaAction names its permission the same for every alarm (unless a feature flag says otherwise).
+    this.brake.addPermission(`${this.alarm.node.id}Invoke`, {
+      principal: new iam.ServicePrincipal('lambda.alarms.cloudwatch.amazonaws.com'),
+      sourceAccount: Stack.of(this).account,
+      sourceArn: this.alarm.alarmArn,
+    });
+    this.alarm.addAlarmAction({ bind: () => ({ alarmActionArn: this.brake.functionArn }) });
   }
 
   /** The group and role of the reset's one-time schedule, and the brake's right to use them. */
@@ -105,37 +108,61 @@ export class OriginBudget extends Construct {
     return { schedule: { afterSeconds: after.toSeconds(), groupName: group.scheduleGroupName, roleArn: schedulerRole.roleArn }, schedulerRole };
   }
 
-  /** One alarm per limit, each saying what happened and how to turn fetching back on. */
-  private budgetAlarms(context: BudgetContext): cloudwatch.Alarm[] {
+  /**
+   * The alarm that stops fetching, saying what happened and how to turn fetching back on: the one limit's alarm, or,
+   * with both limits, a composite alarm over the two (so that a mirror has at most three alarms to watch and act on).
+   */
+  private budgetAlarm(context: BudgetContext): cloudwatch.AlarmBase {
     const { budget, metrics, mirrorName } = context;
     const turnOn = 'To turn fetching back on (it restores the reservedConcurrency of the template, or none; a deploy that updates ' +
       'the stack does it too): aws lambda invoke ' +
       `--function-name ${this.brake.functionName} --cli-binary-format raw-in-base64-out --payload '{"action":"reset"}' /dev/stdout` +
       (budget.resetAfter ? `. It also turns back on by itself ${budget.resetAfter.toHumanString()} after the brake.` : '.');
-    const what = `cdk-mirror-origin ${mirrorName}: ORIGIN BUDGET EXCEEDED. When this alarm fires, fetching from the origin stops ` +
+    const what = `cdk-mirror-origin ${describedName(mirrorName)}: ORIGIN BUDGET EXCEEDED. When this alarm fires, fetching from the origin stops ` +
       '(the handler\'s reserved concurrency is set to 0): objects in the bucket are still served, misses get errors from CloudFront. ' +
       'Find out why first: the handler\'s log lines name every key fetched (a flood of unique missing paths is a crawler or an attack: ' +
       'a WAF rate rule stops it). ';
-    const alarms: cloudwatch.Alarm[] = [];
+    const limits: { id: string; exceeded: string; alarm: (id: string, description: string) => cloudwatch.Alarm }[] = [];
     if (budget.bytesPerHour) {
       const limit = budget.bytesPerHour.toBytes();
-      alarms.push(metrics.bytesFromOrigin({ period: Duration.hours(1) }).createAlarm(this, 'BytesAlarm', {
-        alarmDescription: `${what}More than ${limit} bytes came from the origin in an hour. ${turnOn}`,
-        threshold: limit,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      }));
+      limits.push({
+        id: 'BytesAlarm',
+        exceeded: `More than ${limit} bytes came from the origin in an hour.`,
+        alarm: (id, description) => metrics.bytesFromOrigin({ period: Duration.hours(1) }).createAlarm(this, id, {
+          alarmDescription: description,
+          threshold: limit,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+          evaluationPeriods: 1,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        }),
+      });
     }
     if (budget.requestsPerMinute !== undefined) {
-      alarms.push(metrics.originRequests({ period: Duration.minutes(1) }).createAlarm(this, 'RequestsAlarm', {
-        alarmDescription: `${what}More than ${budget.requestsPerMinute} requests went to the origin in a minute. ${turnOn}`,
-        threshold: budget.requestsPerMinute,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      }));
+      const limit = budget.requestsPerMinute;
+      limits.push({
+        id: 'RequestsAlarm',
+        exceeded: `More than ${limit} requests went to the origin in a minute.`,
+        alarm: (id, description) => metrics.originRequests({ period: Duration.minutes(1) }).createAlarm(this, id, {
+          alarmDescription: description,
+          threshold: limit,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+          evaluationPeriods: 1,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        }),
+      });
     }
-    return alarms;
+    if (limits.length === 1) return limits[0].alarm(limits[0].id, `${what}${limits[0].exceeded} ${turnOn}`);
+    const parts = limits.map((limit) => limit.alarm(limit.id, `cdk-mirror-origin ${describedName(mirrorName)}: one limit of the ` +
+      `origin budget. ${limit.exceeded} It has no action of its own: the budget's composite alarm (BudgetAlarm) stops fetching.`));
+    return new cloudwatch.CompositeAlarm(this, 'BudgetAlarm', {
+      alarmRule: cloudwatch.AlarmRule.anyOf(...parts.map((alarm) => cloudwatch.AlarmRule.fromAlarm(alarm, cloudwatch.AlarmState.ALARM))),
+      alarmDescription: `${what}${limits.map((limit, i) => sentencePart(limit.exceeded, i)).join(', or ')}. ${turnOn}`,
+    });
   }
+}
+
+/** A sentence as the `i`th clause of a longer one: without its full stop, and lower-cased after the first. */
+function sentencePart(sentence: string, i: number): string {
+  const clause = sentence.replace(/\.$/, '');
+  return i === 0 ? clause : clause[0].toLowerCase() + clause.slice(1);
 }

@@ -64,3 +64,11 @@ export function mirrorNameProblem(name: string): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * The mirror's name as alarm descriptions give it: whole up to 64 characters, else cut with an ellipsis, so that
+ * a description stays within CloudWatch's 1,024 characters for any legal mirrorName (up to 255).
+ */
+export function describedName(mirrorName: string): string {
+  return mirrorName.length <= 64 ? mirrorName : `${mirrorName.slice(0, 63)}…`;
+}

@@ -26,7 +26,7 @@ export function operationsOf(mirror: IConstruct): MirrorOperations | undefined {
 export class MirrorOperations {
   public readonly metrics: MirrorMetrics;
   /** The default alarms (unless `alarms: false`), then the budget's. */
-  public readonly alarms: cloudwatch.Alarm[];
+  public readonly alarms: cloudwatch.AlarmBase[];
   /** The origin budget, when there is one. */
   public readonly budget?: OriginBudget;
 
@@ -46,7 +46,7 @@ export class MirrorOperations {
         mirrorName,
         logRetention: props.logRetention ?? ORIGIN_PROP_DEFAULTS.logRetention,
       });
-      this.alarms.push(...this.budget.alarms);
+      this.alarms.push(this.budget.alarm);
     }
   }
 }

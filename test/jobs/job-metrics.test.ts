@@ -12,7 +12,7 @@ const MIRROR = 'Stack/Mirror/Default';
 
 function written(lines: JobLogLine[]): Array<Record<string, any>> {
   const texts: string[] = [];
-  const log = jobMetricsLogger({ mirrorName: MIRROR, write: (text) => texts.push(text), now: () => Date.UTC(2026, 0, 1) });
+  const log = jobMetricsLogger({ mirrorName: MIRROR, write: (text) => texts.push(text), now: () => Date.now() });
   for (const line of lines) log(line);
   return texts.map((text) => JSON.parse(text));
 }

@@ -162,3 +162,19 @@ test('a bad command line is refused with the usage, before anything starts', asy
   expect(await run.exited()).toBe(1);
   expect(run.output()).toMatch(/^local: unknown argument "--endpiont"\n\nUsage: npx projen local /);
 });
+
+test('--summary-every 2: the metrics summary every second request, and once more on exit, from the handler\'s EMF records', async () => {
+  const run = startLocalRun(['--endpoint', origin.url, '--summary-every', '2']);
+  const [, viewerUrl] = await run.waitFor(/The mirror runs locally\. Open (http:\/\/127\.0\.0\.1:\d+)\//);
+  await run.waitFor(/Ctrl-C stops everything\./);
+  expect((await send(viewerUrl, '/')).status).toBe(200);
+  // Stored once its function is done: only then is the next request surely a hit.
+  await run.waitFor(/^MISS \/ → key index\.html: origin 200 in \d+ ms → stored/m);
+  expect((await send(viewerUrl, '/')).status).toBe(200);
+  await run.waitFor(/^summary: 2 requests, 1 hit \(50%\), 1 miss \(1 stored\), 13 B from the origin, 0 origin errors$/m);
+  expect((await send(viewerUrl, '/gone.txt')).status).toBe(404);
+  await run.waitFor(/^MISS \/gone\.txt → key gone\.txt: /m);
+  expect(run.output().match(/^summary: /gm)).toHaveLength(1);
+  expect(await run.stop()).toBe(0);
+  expect(run.output()).toMatch(/\nsummary: 3 requests, 1 hit \(33%\), 2 misses \(1 stored, 1 not-found\), 13 B from the origin, 0 origin errors\nSIGTERM: stopping…\n/);
+});

@@ -172,6 +172,20 @@ describe('one valid EMF record per request, for every outcome of the viewer path
     expectRecord({ outcome: 'deadline', bytes: 0, originAsked: true, stored: false });
   });
 
+  test('origin-error with bytes: the body was cut after 100 KiB of 600; what came from the origin is counted', async () => {
+    origin.route('/cut.bin', { body: { size: 600 * KiB, seed: 5 }, fault: { kind: 'cut', afterBytes: 100 * KiB } });
+    const result = await invoke(handler, { rawPath: '/cut.bin' });
+    expect(result.status).toBe(502);
+    expectRecord({ outcome: 'origin-error', bytes: 100 * KiB, originAsked: true, stored: false });
+  });
+
+  test('timeout with bytes: the body stalled after 50 KiB of 600', async () => {
+    origin.route('/stall.bin', { body: { size: 600 * KiB, seed: 6 }, fault: { kind: 'stall', afterBytes: 50 * KiB } });
+    const result = await invoke(container({ originIdleTimeoutMs: 1_000 }), { rawPath: '/stall.bin' });
+    expect(result.status).toBe(504);
+    expectRecord({ outcome: 'timeout', bytes: 50 * KiB, originAsked: true, stored: false });
+  });
+
   test('too-large: refused by its Content-Length', async () => {
     origin.route('/huge.bin', { body: { size: 64 * KiB } });
     const result = await invoke(container({ maxObjectSizeBytes: 32 * KiB }), { rawPath: '/huge.bin' });
@@ -195,8 +209,8 @@ test('every line is one JSON object from its first character (what CloudWatch ne
 test('the misses CloudWatch would count, in total and per outcome, are the requests made', () => {
   const points = lines.flatMap((line) => datapoints(JSON.parse(line)));
   const total = [...made.values()].reduce((a, b) => a + b, 0);
-  expect(total).toBe(16);
+  expect(total).toBe(18);
   expect(sumOf(points, 'Misses', { Mirror: MIRROR })).toBe(total);
   for (const [outcome, count] of made) expect([outcome, sumOf(points, 'Misses', { Mirror: MIRROR, Outcome: outcome })]).toEqual([outcome, count]);
-  expect(sumOf(points, 'BytesFromOrigin', { Mirror: MIRROR })).toBe((100 + 600 + 10 + 10 + 12 + 20) * KiB);
+  expect(sumOf(points, 'BytesFromOrigin', { Mirror: MIRROR })).toBe((100 + 600 + 10 + 10 + 12 + 100 + 50 + 20) * KiB);
 });

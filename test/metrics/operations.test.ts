@@ -92,6 +92,18 @@ describe('metric*() methods', () => {
     expect(functionName(ratio.usingMetrics.invocations1)).toEqual(own.resolve(legacy.handler.functionName));
     expect(ratio.usingMetrics.throttles0.toMetricConfig().metricStat!.metricName).toBe('Throttles');
   });
+
+  test('a mirror added after the hit ratio was built fails synth, naming it: its misses would count as hits', () => {
+    const inOrder = build();
+    inOrder.mirror.addMirror('/legacy/*', { endpoint: 'https://old.example.com' });
+    inOrder.mirror.metricMirrorHitRatio();
+    expect(() => Template.fromStack(inOrder.stack)).not.toThrow();
+    const { stack: own, mirror: distribution } = build();
+    distribution.addMirror('/legacy/*', { endpoint: 'https://old.example.com' });
+    distribution.metricMirrorHitRatio();
+    distribution.addMirror('/late/*', { endpoint: 'https://late.example.com' });
+    expect(() => Template.fromStack(own)).toThrow(/\[Stack\/Mirror\] metricMirrorHitRatio\(\) was called before addMirror\('\/late\/\*'\): .*after the last addMirror\(\)/);
+  });
 });
 
 describe('alarms', () => {
@@ -210,7 +222,7 @@ describe('origin budget', () => {
   const brake = Object.entries<any>(template.findResources('AWS::Lambda::Function')).find(([id]) => id.includes('OriginBudgetBrake'))!;
   const handlerArn = stack.resolve(mirror.handler.functionArn);
 
-  test('one alarm per limit on the handler\'s own metrics, each running the brake and saying how to reset it', () => {
+  test('one alarm per limit on the handler\'s own metrics, without actions; one composite alarm over them runs the brake and says how to reset it', () => {
     const alarms = alarmsOf(template);
     expect(alarms.BytesAlarm).toMatchObject({
       MetricName: 'BytesFromOrigin',
@@ -219,28 +231,54 @@ describe('origin budget', () => {
       Threshold: 2 * 1024 ** 3,
       Namespace: 'CdkMirrorOrigin',
       ComparisonOperator: 'GreaterThanThreshold',
-      AlarmActions: [{ 'Fn::GetAtt': [brake[0], 'Arn'] }],
     });
-    expect(alarms.RequestsAlarm).toMatchObject({
-      MetricName: 'OriginLatency',
-      Statistic: 'SampleCount',
-      Period: 60,
-      Threshold: 300,
-      AlarmActions: [{ 'Fn::GetAtt': [brake[0], 'Arn'] }],
-    });
-    const description = alarms.BytesAlarm.AlarmDescription['Fn::Join'][1];
-    expect(description[0]).toMatch(/ORIGIN BUDGET EXCEEDED.*aws lambda invoke --function-name $/);
+    expect(alarms.RequestsAlarm).toMatchObject({ MetricName: 'OriginLatency', Statistic: 'SampleCount', Period: 60, Threshold: 300 });
+    expect(alarms.BytesAlarm.AlarmActions).toBeUndefined();
+    expect(alarms.RequestsAlarm.AlarmActions).toBeUndefined();
+    expect(alarms.BytesAlarm.AlarmDescription).toMatch(/one limit of the origin budget\. More than 2147483648 bytes .*BudgetAlarm\) stops fetching/);
+
+    const composite = onlyResource(template, 'AWS::CloudWatch::CompositeAlarm').resource.Properties;
+    expect(composite.AlarmActions).toEqual([{ 'Fn::GetAtt': [brake[0], 'Arn'] }]);
+    const rule = JSON.stringify(stack.resolve(composite.AlarmRule));
+    expect(rule).toMatch(/^\{"Fn::Join":\["",\["\(ALARM\(\\"",\{"Fn::GetAtt":\["[^"]*BytesAlarm[^"]*","Arn"\]\},"\\"\) OR ALARM\(\\"",\{"Fn::GetAtt":\["[^"]*RequestsAlarm/);
+    const description = composite.AlarmDescription['Fn::Join'][1];
+    expect(description[0]).toMatch(/ORIGIN BUDGET EXCEEDED.*More than 2147483648 bytes came from the origin in an hour, or more than 300 requests .*aws lambda invoke --function-name $/s);
     expect(description[1]).toEqual({ Ref: brake[0] });
     expect(description[2]).toMatch(/--payload '\{"action":"reset"\}' .*by itself 2 hours after the brake\.$/);
-    expect(mirror.alarms).toHaveLength(4);
+    // The issue's "at most three": the two default alarms and the budget's one, which is the one with an action.
+    expect(mirror.alarms).toHaveLength(3);
+    expect(mirror.alarms[2]).toBeInstanceOf(cloudwatch.CompositeAlarm);
   });
 
-  test('CloudWatch may invoke the brake, only from those alarms', () => {
+  test('with one limit, that limit\'s alarm is the budget\'s alarm and runs the brake', () => {
+    const { template: one } = mirrorStack({ originBudget: { bytesPerHour: Size.mebibytes(1) } });
+    one.resourceCountIs('AWS::CloudWatch::CompositeAlarm', 0);
+    const oneBrake = Object.keys(one.findResources('AWS::Lambda::Function')).find((id) => id.includes('OriginBudgetBrake'))!;
+    expect(alarmsOf(one).BytesAlarm).toMatchObject({ AlarmActions: [{ 'Fn::GetAtt': [oneBrake, 'Arn'] }] });
+    expect(alarmsOf(one).BytesAlarm.AlarmDescription['Fn::Join'][1][0]).toMatch(/ORIGIN BUDGET EXCEEDED.*More than 1048576 bytes came from the origin in an hour\./s);
+  });
+
+  test('every alarm description stays within CloudWatch\'s 1,024 characters with the longest legal mirrorName', () => {
+    const longest = 'm'.repeat(255);
+    const widest = { bytesPerHour: Size.tebibytes(1024), requestsPerMinute: 1_000_000_000, resetAfter: Duration.days(365) };
+    const { template: long } = mirrorStack({ mirrorName: longest, originBudget: widest });
+    // A function name is at most 64 characters: every token in a description counts as that long.
+    const length = (description: any) => (typeof description === 'string' ? description.length
+      : description['Fn::Join'][1].reduce((n: number, part: unknown) => n + (typeof part === 'string' ? part.length : 64), 0));
+    const descriptions = [
+      ...Object.values<any>(long.findResources('AWS::CloudWatch::Alarm')),
+      ...Object.values<any>(long.findResources('AWS::CloudWatch::CompositeAlarm')),
+    ].map((alarm) => alarm.Properties.AlarmDescription);
+    expect(descriptions).toHaveLength(5);
+    for (const description of descriptions) expect(length(description)).toBeLessThanOrEqual(1024);
+    expect(JSON.stringify(descriptions)).toContain(`cdk-mirror-origin ${'m'.repeat(63)}…:`);
+  });
+
+  test('CloudWatch may invoke the brake, only from the budget\'s alarm', () => {
     const permissions = Object.values<any>(template.findResources('AWS::Lambda::Permission'))
       .filter((p) => p.Properties.Principal === 'lambda.alarms.cloudwatch.amazonaws.com');
-    expect(permissions.map((p) => [p.Properties.FunctionName, p.Properties.SourceArn['Fn::GetAtt'][0]]).sort()).toEqual([
-      [{ 'Fn::GetAtt': [brake[0], 'Arn'] }, expect.stringMatching(/BytesAlarm/)],
-      [{ 'Fn::GetAtt': [brake[0], 'Arn'] }, expect.stringMatching(/RequestsAlarm/)],
+    expect(permissions.map((p) => [p.Properties.FunctionName, p.Properties.SourceArn['Fn::GetAtt'][0]])).toEqual([
+      [{ 'Fn::GetAtt': [brake[0], 'Arn'] }, expect.stringMatching(/BudgetAlarm/)],
     ]);
   });
 
