@@ -77,7 +77,7 @@ export class MirrorOrigin extends Construct {
     this.mirrorName = props.mirrorName ?? this.node.path;
     const ownsBucket = props.bucket === undefined;
     this.bucket = props.bucket ?? newMirrorBucket(this);
-    if (props.cors) addBucketCors(this.node.path, this.bucket, props.cors);
+    if (props.cors) addBucketCors(this.bucket, props.cors);
 
     const logGroup = new logs.LogGroup(this, 'HandlerLogGroup', {
       retention: props.logRetention ?? ORIGIN_PROP_DEFAULTS.logRetention,

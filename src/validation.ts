@@ -6,6 +6,7 @@
  * checked in `./distribution-validation`.
  */
 import { Duration, Size, SizeRoundingBehavior, Token } from 'aws-cdk-lib';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import {
   FUNCTION_URL_READ_TIMEOUT_SECONDS,
   MAX_ORIGIN_TIMEOUT_MS,
@@ -100,6 +101,11 @@ function corsProblems(props: MirrorOriginProps): string[] {
   const cors = props.cors;
   if (cors === undefined) return [];
   const problems: string[] = [];
+  if (props.bucket !== undefined && !(props.bucket instanceof s3.Bucket)) {
+    problems.push('cors needs a bucket defined in this app (s3.Bucket): an imported bucket has no addCorsRule. Either define the ' +
+      'bucket here, or set its CORS rules yourself (aws s3api put-bucket-cors, GET and HEAD for your origins), drop cors, and give ' +
+      `responseHeadersPolicy a corsBehavior and forwardHeaders ${CORS_REQUEST_HEADERS.map((h) => `"${h}"`).join(', ')}`);
+  }
   if (props.responseHeadersPolicy) {
     problems.push('cors cannot be combined with responseHeadersPolicy: a behaviour takes one response headers policy, and cors makes it. ' +
       'Drop responseHeadersPolicy, or drop cors and give the policy a corsBehavior (and the bucket CORS rules) yourself');

@@ -85,7 +85,15 @@ describe('cors: preflight and CORS GET work on hits and misses', () => {
 describe('cors is refused at synth, with the reason and what to do', () => {
   test('with an imported bucket, which has no addCorsRule', () => {
     expect(errorOf((stack) => ({ cors: { allowedOrigins: [APP] }, bucket: s3.Bucket.fromBucketName(stack, 'Imported', 'my-bucket') })))
-      .toMatch(/^\[Stack\/Mirror\/Default\] cors needs a bucket defined in this app \(s3.Bucket\): an imported bucket has no addCorsRule\. .*aws s3api put-bucket-cors.*responseHeadersPolicy a corsBehavior and forwardHeaders "origin", "access-control-request-method", "access-control-request-headers"$/);
+      .toMatch(/^\[Stack\/Mirror\] cors needs a bucket defined in this app \(s3.Bucket\): an imported bucket has no addCorsRule\. .*aws s3api put-bucket-cors.*responseHeadersPolicy a corsBehavior and forwardHeaders "origin", "access-control-request-method", "access-control-request-headers"$/);
+  });
+
+  test('an imported bucket is reported with the other bad props, in one error', () => {
+    const error = errorOf((stack) => ({ cors: { allowedOrigins: [APP] }, memorySize: 1, bucket: s3.Bucket.fromBucketName(stack, 'Imported', 'my-bucket') }));
+    expect(error?.split('\n')).toEqual([
+      expect.stringMatching(/^\[Stack\/Mirror\] memorySize must be an integer from 128 to 10240/),
+      expect.stringMatching(/^\[Stack\/Mirror\] cors needs a bucket defined in this app \(s3.Bucket\)/),
+    ]);
   });
 
   test('together with responseHeadersPolicy: a behaviour takes one', () => {
