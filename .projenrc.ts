@@ -99,10 +99,11 @@ const project = new awscdk.AwsCdkConstructLibrary({
       testTimeout: 60_000,
       // The AWS SDK's Node.js support notice, printed once per test file on Node 20, is turned off in tests only.
       setupFiles: ['<rootDir>/projenrc/jest-setup.ts'],
-      // Tests run the handler's bundle as Lambda loads it: a source map (added by the transform, code unchanged) credits
-      // what they run to the src/ files it came from, instead of to nothing. Other bundles are not reported.
-      coveragePathIgnorePatterns: ['/node_modules/', '/assets/(?!handler/)'],
-      transform: { '^.+/assets/handler/.+\\.js$': new javascript.Transform('<rootDir>/test/support/bundle-coverage-transform.js') },
+      // A function's bundle a test runs in its own process, as Lambda loads it: a source map (added by the transform, code
+      // unchanged) credits what runs to the src/ files it came from. The local stack's containers are child processes:
+      // jest counts nothing they run. The viewer-request function runs in a vm, never through jest.
+      coveragePathIgnorePatterns: ['/node_modules/', '/assets/(?!.+\\.lambda/)'],
+      transform: { '^.+/assets/.+\\.lambda/.+\\.js$': new javascript.Transform('<rootDir>/test/support/bundle-coverage-transform.js') },
     },
   },
 

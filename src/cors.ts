@@ -8,7 +8,6 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { CORS_PROP_DEFAULTS } from './defaults';
 import type { MirrorOriginCors } from './props';
-import { CORS_REQUEST_HEADERS, validationError } from './validation';
 
 /** The response headers policy: CloudFront adds the CORS headers to every answer, S3's and the handler's alike. */
 export function newCorsPolicy(scope: Construct, cors: MirrorOriginCors): cloudfront.IResponseHeadersPolicy {
@@ -27,14 +26,9 @@ export function newCorsPolicy(scope: Construct, cors: MirrorOriginCors): cloudfr
   });
 }
 
-/** The bucket's CORS rule, so that S3 answers the preflight OPTIONS of a hit or a miss alike; `path` is the mirror's. */
-export function addBucketCors(path: string, bucket: s3.IBucket, cors: MirrorOriginCors): void {
-  if (!(bucket instanceof s3.Bucket)) {
-    throw validationError(path, ['cors needs a bucket defined in this app (s3.Bucket): an imported bucket has no ' +
-      'addCorsRule. Either define the bucket here, or set its CORS rules yourself (aws s3api put-bucket-cors, GET and HEAD for your ' +
-      'origins), drop cors, and give responseHeadersPolicy a corsBehavior and forwardHeaders ' +
-      `${CORS_REQUEST_HEADERS.map((h) => `"${h}"`).join(', ')}`]);
-  }
+/** The bucket's CORS rule, so that S3 answers the preflight OPTIONS of a hit or a miss alike (validation refused an imported bucket). */
+export function addBucketCors(bucket: s3.IBucket, cors: MirrorOriginCors): void {
+  if (!(bucket instanceof s3.Bucket)) throw new Error('cors needs a bucket defined in this app: validation should have refused this one');
   bucket.addCorsRule({
     allowedOrigins: [...cors.allowedOrigins],
     allowedMethods: [s3.HttpMethods.GET, s3.HttpMethods.HEAD],

@@ -49,6 +49,3 @@ export const JOBS_PROP_DEFAULTS = {
   reportsPrefix: 'mirror-jobs/',
   reportsExpiration: Duration.days(90),
 } as const;
-
-/** Every prop default, by prop name (the interfaces share no prop name with a different default). */
-export const PROP_DEFAULTS = { ...ORIGIN_PROP_DEFAULTS, ...DISTRIBUTION_PROP_DEFAULTS } as const;

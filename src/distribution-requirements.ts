@@ -11,10 +11,10 @@ import { IConstruct } from 'constructs';
 export const ERROR_CACHING_STATUS_CODES: readonly number[] = [400, 403, 404, 405, 414, 416, 500, 501, 502, 503, 504];
 
 /**
- * Those of them the handler answers: its 400, 405, 414 and 500, the origin's 403 and 404 passed on, 502 and 504.
- * Cached longer than 0 s, a no-store error would be served to everyone for 10 s, and notFoundTtl would not apply.
+ * Those of them the handler answers: its 400, 405, 414 and 500, 502 and 504, and every origin 4xx it passes on (all six
+ * listed 4xx). Cached longer than 0 s, a no-store error would be served to everyone for 10 s, and notFoundTtl would not apply.
  */
-export const HANDLER_ERROR_STATUS_CODES: readonly number[] = [400, 403, 404, 405, 414, 500, 502, 504];
+export const HANDLER_ERROR_STATUS_CODES: readonly number[] = [400, 403, 404, 405, 414, 416, 500, 502, 504];
 
 /** Where a mirror is bound: the distribution, and the id its primary (bucket) origin got there. */
 export interface MirrorBinding {

@@ -18,7 +18,7 @@ import { registerInternals } from './internals';
 import { grantLeases, newLeaseTable } from './lease-table';
 import { MirrorOperations } from './metrics/operations';
 import type { MirrorOriginProps } from './props';
-import { CORS_REQUEST_HEADERS, originPropsProblems, validationError } from './validation';
+import { originPropsProblems, originRequestHeaders, validationError } from './validation';
 import { viewerRequestFunctionCode } from './variant/function-code';
 import { originWarnings } from './warnings';
 
@@ -80,7 +80,7 @@ export class MirrorOrigin extends Construct {
     this.mirrorName = props.mirrorName ?? this.node.path;
     const ownsBucket = props.bucket === undefined;
     this.bucket = props.bucket ?? newMirrorBucket(this);
-    if (props.cors) addBucketCors(this.node.path, this.bucket, props.cors);
+    if (props.cors) addBucketCors(this.bucket, props.cors);
 
     const logGroup = new logs.LogGroup(this, 'HandlerLogGroup', {
       retention: props.logRetention ?? ORIGIN_PROP_DEFAULTS.logRetention,
@@ -280,7 +280,7 @@ export class MirrorOrigin extends Construct {
    * policy must never forward).
    */
   private newOriginRequestPolicy(props: MirrorOriginProps): cloudfront.IOriginRequestPolicy | undefined {
-    const headers = [...(props.forwardHeaders ?? []), ...(props.cors ? CORS_REQUEST_HEADERS : [])];
+    const headers = originRequestHeaders(props);
     if (headers.length === 0) return undefined;
     return new cloudfront.OriginRequestPolicy(this, 'OriginRequestPolicy', {
       comment: 'cdk-mirror-origin: viewer headers the origins need',

@@ -6,6 +6,7 @@
  * checked in `./distribution-validation`.
  */
 import { Duration, Size, SizeRoundingBehavior, Token } from 'aws-cdk-lib';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import {
   FUNCTION_URL_READ_TIMEOUT_SECONDS,
   MAX_ORIGIN_TIMEOUT_MS,
@@ -83,20 +84,37 @@ export function originPropsProblems(props: MirrorOriginProps): string[] {
 /** The headers CloudFront must forward so that S3 can answer a CORS preflight with the bucket's rules. */
 export const CORS_REQUEST_HEADERS: readonly string[] = ['origin', 'access-control-request-method', 'access-control-request-headers'];
 
+/** The headers the origin request policy names: `forwardHeaders`, then those `cors` needs, each once whatever its case. */
+export function originRequestHeaders(props: Pick<MirrorOriginProps, 'forwardHeaders' | 'cors'>): string[] {
+  const seen = new Set<string>();
+  return [...(props.forwardHeaders ?? []), ...(props.cors ? CORS_REQUEST_HEADERS : [])].filter((name) => {
+    if (Token.isUnresolved(name)) return true;
+    const lower = name.toLowerCase();
+    if (seen.has(lower)) return false;
+    seen.add(lower);
+    return true;
+  });
+}
+
 /** `cors`: allowed origins as CloudFront and S3 take them, header names, a whole-second max age, and what it excludes. */
 function corsProblems(props: MirrorOriginProps): string[] {
   const cors = props.cors;
   if (cors === undefined) return [];
   const problems: string[] = [];
+  if (props.bucket !== undefined && !(props.bucket instanceof s3.Bucket)) {
+    problems.push('cors needs a bucket defined in this app (s3.Bucket): an imported bucket has no addCorsRule. Either define the ' +
+      'bucket here, or set its CORS rules yourself (aws s3api put-bucket-cors, GET and HEAD for your origins), drop cors, and give ' +
+      `responseHeadersPolicy a corsBehavior and forwardHeaders ${CORS_REQUEST_HEADERS.map((h) => `"${h}"`).join(', ')}`);
+  }
   if (props.responseHeadersPolicy) {
     problems.push('cors cannot be combined with responseHeadersPolicy: a behaviour takes one response headers policy, and cors makes it. ' +
       'Drop responseHeadersPolicy, or drop cors and give the policy a corsBehavior (and the bucket CORS rules) yourself');
   }
-  const forwarded = (props.forwardHeaders ?? []).length + CORS_REQUEST_HEADERS.length;
+  const forwarded = originRequestHeaders(props).length;
   if (forwarded > ORIGIN_REQUEST_POLICY_HEADER_QUOTA) {
     problems.push(`cors forwards ${CORS_REQUEST_HEADERS.length} headers to the origins (${CORS_REQUEST_HEADERS.join(', ')}), which with ` +
       `forwardHeaders makes ${forwarded}, over CloudFront's quota of ${ORIGIN_REQUEST_POLICY_HEADER_QUOTA} headers per origin request policy: ` +
-      `forward at most ${ORIGIN_REQUEST_POLICY_HEADER_QUOTA - CORS_REQUEST_HEADERS.length} headers with cors`);
+      `forward at most ${ORIGIN_REQUEST_POLICY_HEADER_QUOTA - CORS_REQUEST_HEADERS.length} headers besides those cors forwards`);
   }
   problems.push(...allowedOriginsProblems(cors));
   for (const [prop, names] of [['allowedHeaders', cors.allowedHeaders], ['exposedHeaders', cors.exposedHeaders]] as const) {

@@ -44,6 +44,13 @@ describe('cors: preflight and CORS GET work on hits and misses', () => {
     expect(behaviour.OriginRequestPolicyId).toEqual({ Ref: id });
   });
 
+  test('a header forwardHeaders names too is in the policy once, as forwardHeaders spells it', () => {
+    const { template: both } = build({ cors: { allowedOrigins: [APP] }, forwardHeaders: ['Origin', 'accept-language'] });
+    const policy = Object.values<any>(both.findResources('AWS::CloudFront::OriginRequestPolicy'))[0];
+    expect(policy.Properties.OriginRequestPolicyConfig.HeadersConfig.Headers)
+      .toEqual(['Origin', 'accept-language', 'access-control-request-method', 'access-control-request-headers']);
+  });
+
   test('a response headers policy adds the CORS headers to every answer, S3\'s or the handler\'s', () => {
     const [id, policy] = Object.entries<any>(template.findResources('AWS::CloudFront::ResponseHeadersPolicy'))[0];
     expect(policy.Properties.ResponseHeadersPolicyConfig.CorsConfig).toEqual({
@@ -78,7 +85,15 @@ describe('cors: preflight and CORS GET work on hits and misses', () => {
 describe('cors is refused at synth, with the reason and what to do', () => {
   test('with an imported bucket, which has no addCorsRule', () => {
     expect(errorOf((stack) => ({ cors: { allowedOrigins: [APP] }, bucket: s3.Bucket.fromBucketName(stack, 'Imported', 'my-bucket') })))
-      .toMatch(/^\[Stack\/Mirror\/Default\] cors needs a bucket defined in this app \(s3.Bucket\): an imported bucket has no addCorsRule\. .*aws s3api put-bucket-cors.*responseHeadersPolicy a corsBehavior and forwardHeaders "origin", "access-control-request-method", "access-control-request-headers"$/);
+      .toMatch(/^\[Stack\/Mirror\] cors needs a bucket defined in this app \(s3.Bucket\): an imported bucket has no addCorsRule\. .*aws s3api put-bucket-cors.*responseHeadersPolicy a corsBehavior and forwardHeaders "origin", "access-control-request-method", "access-control-request-headers"$/);
+  });
+
+  test('an imported bucket is reported with the other bad props, in one error', () => {
+    const error = errorOf((stack) => ({ cors: { allowedOrigins: [APP] }, memorySize: 1, bucket: s3.Bucket.fromBucketName(stack, 'Imported', 'my-bucket') }));
+    expect(error?.split('\n')).toEqual([
+      expect.stringMatching(/^\[Stack\/Mirror\] memorySize must be an integer from 128 to 10240/),
+      expect.stringMatching(/^\[Stack\/Mirror\] cors needs a bucket defined in this app \(s3.Bucket\)/),
+    ]);
   });
 
   test('together with responseHeadersPolicy: a behaviour takes one', () => {
@@ -92,7 +107,13 @@ describe('cors is refused at synth, with the reason and what to do', () => {
     const headers = (n: number) => Array.from({ length: n }, (_, i) => `x-h${i}`);
     expect(errorOf({ cors: { allowedOrigins: [APP] }, forwardHeaders: headers(7) })).toBeUndefined();
     expect(errorOf({ cors: { allowedOrigins: [APP] }, forwardHeaders: headers(8) })).toMatch(
-      /^\[Stack\/Mirror\] cors forwards 3 headers to the origins .*makes 11, over CloudFront's quota of 10 headers .*forward at most 7 headers with cors$/);
+      /^\[Stack\/Mirror\] cors forwards 3 headers to the origins .*makes 11, over CloudFront's quota of 10 headers .*forward at most 7 headers besides those cors forwards$/);
+  });
+
+  test('a header both forwardHeaders and cors forward counts once, whatever its case', () => {
+    const headers = [...Array.from({ length: 7 }, (_, i) => `x-h${i}`), 'Origin', 'ACCESS-CONTROL-REQUEST-METHOD'];
+    expect(errorOf({ cors: { allowedOrigins: [APP] }, forwardHeaders: headers })).toBeUndefined();
+    expect(errorOf({ cors: { allowedOrigins: [APP] }, forwardHeaders: [...headers, 'x-h7'] })).toMatch(/makes 11, over CloudFront's quota of 10 headers/);
   });
 
   test.each([

@@ -169,6 +169,9 @@ describe('a MirrorOrigin on a distribution of the user\'s own', () => {
 });
 
 describe('what a mirror needs from its distribution fails synth when it is missing, one rule at a time', () => {
+  // Every status the handler answers that CloudFront lets a distribution cache: its own and every origin 4xx it passes on.
+  const HANDLER_STATUSES = [400, 403, 404, 405, 414, 416, 500, 502, 504];
+
   /** Builds the user's distribution (props replacing the good ones) with the mirror on `pattern` ("*": the default behaviour). */
   function bound(props: Partial<cloudfront.DistributionProps>, pattern = '/assets/*', mirrorProps = {}): App {
     const app = new App();
@@ -196,24 +199,28 @@ describe('what a mirror needs from its distribution fails synth when it is missi
   test('no errorResponses: CloudFront would keep the handler\'s errors 10 s', () => {
     expect(synthError(bound({ errorResponses: undefined }))).toMatch(new RegExp(
       '\\[Stack/Site\\] errorResponses must cache the errors MirrorOrigin Stack/Assets answers for 0 s, .*; the error-caching minimum TTL ' +
-      'is not 0 for 400 \\(none, so 10 s\\), 403 \\(none, so 10 s\\), 404 .*504 \\(none, so 10 s\\): add errorResponses: ' +
+      `is not 0 for ${HANDLER_STATUSES.map((status) => `${status} \\(none, so 10 s\\)`).join(', ')}: add errorResponses: ` +
       'MirrorOrigin.errorResponses\\(\\) to the distribution\'s props'));
   });
 
-  test('one error cached 60 s is named with its TTL', () => {
-    const errorResponses = MirrorOrigin.errorResponses().map((r) => (r.httpStatus === 502 ? { ...r, ttl: Duration.seconds(60) } : r));
+  test.each(HANDLER_STATUSES)('%i cached 60 s is named with its TTL', (status) => {
+    const errorResponses = MirrorOrigin.errorResponses().map((r) => (r.httpStatus === status ? { ...r, ttl: Duration.seconds(60) } : r));
     const error = synthError(bound({ errorResponses }));
-    expect(error).toMatch(/the error-caching minimum TTL is not 0 for 502 \(60 s\): add/);
-    expect(error).not.toMatch(/ 404 \(/);
+    expect(error).toMatch(new RegExp(`the error-caching minimum TTL is not 0 for ${status} \\(60 s\\): add`));
   });
 
-  test('a single-page app\'s "404 -> /index.html 200" would swallow every miss', () => {
+  test.each([501, 503])('%i, which the handler never answers (it makes every origin 5xx a 502), may be cached', (status) => {
+    const errorResponses = MirrorOrigin.errorResponses().map((r) => (r.httpStatus === status ? { ...r, ttl: Duration.seconds(60) } : r));
+    expect(synthError(bound({ errorResponses }))).toBeUndefined();
+  });
+
+  test.each([404, 416])('a custom page for %i would swallow the misses it answers (a single-page app\'s "404 -> /index.html 200")', (status) => {
     const errorResponses = [
-      ...MirrorOrigin.errorResponses().filter((r) => r.httpStatus !== 404),
-      { httpStatus: 404, responseHttpStatus: 200, responsePagePath: '/index.html', ttl: Duration.seconds(0) },
+      ...MirrorOrigin.errorResponses().filter((r) => r.httpStatus !== status),
+      { httpStatus: status, responseHttpStatus: 200, responsePagePath: '/index.html', ttl: Duration.seconds(0) },
     ];
-    expect(synthError(bound({ errorResponses }))).toMatch(
-      /\[Stack\/Site\] errorResponses must not replace the errors MirrorOrigin Stack\/Assets answers, .*they rewrite 404 \(responseHttpStatus 200, responsePagePath "\/index.html"\): remove those entries/);
+    expect(synthError(bound({ errorResponses }))).toMatch(new RegExp('\\[Stack/Site\\] errorResponses must not replace the errors MirrorOrigin ' +
+      `Stack/Assets answers, .*they rewrite ${status} \\(responseHttpStatus 200, responsePagePath "/index.html"\\): remove those entries \\(`));
   });
 
   test('a mirror as the default behaviour needs defaultRootObject (its bucket origin may list)', () => {

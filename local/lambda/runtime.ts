@@ -105,7 +105,9 @@ export class ResponseStream extends Writable {
 
   /** What the runtime does when the invocation fails: error trailers, then end. */
   fail(err: unknown): Promise<void> {
-    const error = err instanceof Error ? err : new Error(String(err));
+    // Error-like, not instanceof: under Jest, errors Node.js itself throws come from another realm.
+    const isErrorLike = typeof err === 'object' && err !== null && typeof (err as Error).message === 'string';
+    const error = isErrorLike ? (err as Error) : new Error(String(err));
     this.error = { errorType: error.name || 'Error', errorMessage: error.message };
     if (this.writableEnded || this.destroyed) return Promise.resolve();
     return new Promise((resolve) => this.end(() => resolve()));

@@ -1,6 +1,7 @@
 /** Self-tests of the Lambda runtime stand-in: it must fail where the real runtime fails. */
 import { once } from 'node:events';
 import { PassThrough, Writable } from 'node:stream';
+import * as vm from 'node:vm';
 import {
   DELIMITER_LEN,
   installAwsLambdaGlobals,
@@ -136,6 +137,17 @@ describe('the lambda runtime stand-in', () => {
     expect(body.text).toBe('some');
     expect(body.error?.message).toBe('invocation failed: Error: origin cut');
     expect(await response.done).toEqual({ errorType: 'Error', errorMessage: 'origin cut' });
+  });
+
+  test('an error from another realm (as Node.js\'s own errors are under Jest) keeps its type and message', async () => {
+    const foreign = vm.runInNewContext('Object.assign(new RangeError("aborted"), { code: "ECONNRESET" })');
+    expect(foreign instanceof Error).toBe(false);
+    const handler = streaming(async () => {
+      throw foreign;
+    });
+    const response = await invokeInProcess(handler, {});
+    await read(response.body);
+    expect(await response.done).toEqual({ errorType: 'RangeError', errorMessage: 'aborted' });
   });
 
   test('a handler not wrapped by streamifyResponse, or not async, is refused', async () => {
