@@ -18,7 +18,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
   defaultReleaseBranch: 'main',
   packageManager: javascript.NodePackageManager.NPM,
   projenrcTs: true,
-  minNodeVersion: '20.16.0',
+  // 20.19: eslint-visitor-keys 5 (typescript-eslint) and yargs 18 (vega-lite) need it; npm ci warns EBADENGINE below.
+  minNodeVersion: '20.19.0',
   // projen's default (^13) wants Node 22 and makes `npm ci` print 17 EBADENGINE warnings on Node 20; 12.x does the same job.
   bumpPackage: 'commit-and-tag-version@^12',
 
@@ -85,6 +86,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
     's3rver@3.7.1',
     // The jobs' state machine definition is checked against the Amazon States Language (test/jobs/).
     'asl-validator@^4',
+    // test/engines.test.ts checks every locked package's Node.js range against the stated minimum.
+    'semver@^7',
+    '@types/semver@^7',
     // The benchmark's chart (SVG, rendered headless).
     'vega@^6',
     'vega-lite@^6',
