@@ -185,7 +185,7 @@ project.tasks.addEnvironment('JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION', '2
 // back to a native build when no prebuilt binary fits). npm before 11.16 ignores the field.
 project.package.addField('allowScripts', { 'esbuild': true, 'classic-level': true, '@parcel/watcher': true });
 
-// `compile` does not bundle, so `package` does, and every language's packaging refuses to pack without the bundles:
+// `compile` does not bundle, so `package` does, and every language's packaging (and `npm pack`) refuses to pack without the bundles:
 // an npm package without assets/ synthesizes nowhere ("Cannot find asset").
 const shippedBundles = [
   'assets/handler/mirror.lambda/index.js', 'assets/variant/viewer-request/index.js', 'assets/metrics/brake/brake.lambda/index.js',
@@ -199,6 +199,8 @@ project.tasks.tryFind('package')!.prependSpawn(bundle);
 for (const language of ['js', 'python', 'java', 'dotnet', 'go']) {
   project.tasks.tryFind(`package:${language}`)!.prependExec(requireBundles);
 }
+// npm's own `npm pack` (and a jsii-pacmak run outside projen, which calls it) goes through the same check.
+project.package.setScript('prepack', requireBundles);
 
 const local = project.addTask('local', {
   description: 'Run the whole mirror on this machine: a sample origin unless --endpoint URL is given',
