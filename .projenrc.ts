@@ -176,6 +176,11 @@ if (lintStep > 1) {
   project.testTask.removeStep(lintStep);
   project.testTask.insertStep(1, lint);
 }
+// The integ apps' snapshot checks (integ:<name>:assert, which projen adds after jest) run before jest too, so the last
+// thing a test run prints is jest's summary.
+const integAsserts = project.testTask.steps.filter((step) => /^integ:.+:assert$/.test(step.spawn ?? ''));
+for (const step of integAsserts) project.testTask.removeStep(project.testTask.steps.indexOf(step));
+project.testTask.insertStep(project.testTask.steps.findIndex((step) => step.execArgs?.[0] === 'jest'), ...integAsserts);
 project.package.file.addToArray('jest.coverageReporters', ['text', { file: 'coverage.txt' }]);
 
 // Node 20 is what this project supports and CI runs; jsii's end-of-life banner on it tells a user nothing to do.
