@@ -18,7 +18,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
   defaultReleaseBranch: 'main',
   packageManager: javascript.NodePackageManager.NPM,
   projenrcTs: true,
-  minNodeVersion: '20.16.0',
+  // 20.19: eslint-visitor-keys 5 (typescript-eslint) and yargs 18 (vega-lite) need it; npm ci warns EBADENGINE below.
+  minNodeVersion: '20.19.0',
   // projen's default (^13) wants Node 22 and makes `npm ci` print 17 EBADENGINE warnings on Node 20; 12.x does the same job.
   bumpPackage: 'commit-and-tag-version@^12',
 
@@ -85,6 +86,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
     's3rver@3.7.1',
     // The jobs' state machine definition is checked against the Amazon States Language (test/jobs/).
     'asl-validator@^4',
+    // test/engines.test.ts checks every locked package's Node.js range against the stated minimum.
+    'semver@^7',
+    '@types/semver@^7',
     // The benchmark's chart (SVG, rendered headless).
     'vega@^6',
     'vega-lite@^6',
@@ -173,6 +177,11 @@ if (lintStep > 1) {
   project.testTask.removeStep(lintStep);
   project.testTask.insertStep(1, lint);
 }
+// The integ apps' snapshot checks (integ:<name>:assert, which projen adds after jest) run before jest too, so the last
+// thing a test run prints is jest's summary.
+const integAsserts = project.testTask.steps.filter((step) => /^integ:.+:assert$/.test(step.spawn ?? ''));
+for (const step of integAsserts) project.testTask.removeStep(project.testTask.steps.indexOf(step));
+project.testTask.insertStep(project.testTask.steps.findIndex((step) => step.execArgs?.[0] === 'jest'), ...integAsserts);
 project.package.file.addToArray('jest.coverageReporters', ['text', { file: 'coverage.txt' }]);
 
 // Node 20 is what this project supports and CI runs; jsii's end-of-life banner on it tells a user nothing to do.
@@ -182,7 +191,7 @@ project.tasks.addEnvironment('JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION', '2
 // back to a native build when no prebuilt binary fits). npm before 11.16 ignores the field.
 project.package.addField('allowScripts', { 'esbuild': true, 'classic-level': true, '@parcel/watcher': true });
 
-// `compile` does not bundle, so `package` does, and every language's packaging refuses to pack without the bundles:
+// `compile` does not bundle, so `package` does, and every language's packaging (and `npm pack`) refuses to pack without the bundles:
 // an npm package without assets/ synthesizes nowhere ("Cannot find asset").
 const shippedBundles = [
   'assets/handler/mirror.lambda/index.js', 'assets/variant/viewer-request/index.js', 'assets/metrics/brake/brake.lambda/index.js',
@@ -196,6 +205,8 @@ project.tasks.tryFind('package')!.prependSpawn(bundle);
 for (const language of ['js', 'python', 'java', 'dotnet', 'go']) {
   project.tasks.tryFind(`package:${language}`)!.prependExec(requireBundles);
 }
+// npm's own `npm pack` (and a jsii-pacmak run outside projen, which calls it) goes through the same check.
+project.package.setScript('prepack', requireBundles);
 
 const local = project.addTask('local', {
   description: 'Run the whole mirror on this machine: a sample origin unless --endpoint URL is given',

@@ -1,7 +1,8 @@
 /**
  * One readable line per viewer request for the local run, with the S3 key it
  * was for: `MISS / → key index.html: origin 200 in 8 ms → stored (1.0 KiB, 45 ms)`
- * or `HIT  / → key index.html, from the bucket (1.0 KiB, 3 ms)`.
+ * or `HIT  / → key index.html, from the bucket (1.0 KiB, 3 ms)`; a single-flight waiter (`x-mirror: waited`)
+ * is `WAIT / → key index.html: another request fetched it, answered from the bucket, no fetch (…)`.
  */
 import type { MirrorRequestRecord } from './stack';
 
@@ -48,9 +49,27 @@ export function formatRequest(record: MirrorRequestRecord): string {
       return `MISS ${what} → ${primary}${origin} → not found, nothing stored (${status}, ${took})`;
     case 'options':
       return `OPTS ${what} → answered by the function (${status}, ${took})`;
+    case 'waited': {
+      const waitedMs = singleFlight(log).waitedMs;
+      const waiting = typeof waitedMs === 'number' ? `, ${waitedMs} ms of it waiting` : '';
+      return `WAIT ${what} → ${primary}${waiterAnswer(log)}, no fetch (${status}, ${formatBytes(cf.bytes)}, ${took}${waiting}${cut})`;
+    }
     default: {
       const error = typeof log.error === 'string' ? `: ${log.error}` : '';
       return `MISS ${what} → ${primary}${String(log.outcome)}${error}, nothing stored (${status}, ${took}${cut})`;
     }
   }
+}
+
+/** The handler log's single-flight record, or none. */
+function singleFlight(log: Record<string, unknown>): Record<string, unknown> {
+  return typeof log.singleFlight === 'object' && log.singleFlight !== null ? log.singleFlight as Record<string, unknown> : {};
+}
+
+/** What a single-flight waiter answered with: the holder's stored object, the holder's verdict, or a retry. */
+function waiterAnswer(log: Record<string, unknown>): string {
+  const holder = singleFlight(log).holderOutcome;
+  if (holder === 'stored') return 'another request fetched it, answered from the bucket';
+  if (typeof holder === 'string') return `another request's fetch ended ${holder}, answered with its verdict`;
+  return 'another request is still fetching it, answered with a redirect to try again';
 }

@@ -1,9 +1,11 @@
 /**
  * The README stays short and true: its size limit (the detail lives in docs/), the benchmark figures it quotes
- * (the ones `npx projen bench` recorded in bench/results.md), and what a run of the integration tests costs.
+ * (the ones `npx projen bench` recorded in bench/results.md), the CDK CLI version it names, and what a run of the
+ * integration tests costs.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as semver from 'semver';
 import { scenarioCost } from './integ/cost';
 import { SCENARIOS } from './integ/scenarios';
 
@@ -20,6 +22,15 @@ function resultCell(size: string, design: string, index: number): string {
 
 test('README.md is at most 25 KB: each subject\'s detail lives in its docs/ page', () => {
   expect(Buffer.byteLength(README)).toBeLessThanOrEqual(25 * 1024);
+});
+
+test('the CDK CLI version the README and docs/ name (2.1xxx, what `cdk init` writes) is the one package.json pins', () => {
+  const pinned = semver.minVersion(JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).devDependencies['aws-cdk'])!;
+  const docs = fs.readdirSync(path.join(ROOT, 'docs')).filter((file) => file.endsWith('.md'))
+    .map((file) => fs.readFileSync(path.join(ROOT, 'docs', file), 'utf8'));
+  const named = [README, ...docs].flatMap((text) => [...text.matchAll(/\b2\.1\d{3}\b/g)].map((match) => match[0]));
+  expect(named.length).toBeGreaterThan(0);
+  expect([...new Set(named)]).toEqual([`${pinned.major}.${pinned.minor}`]);
 });
 
 test('the figures the README quotes are the recorded benchmark\'s', () => {

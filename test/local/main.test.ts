@@ -18,6 +18,7 @@ jest.setTimeout(180_000);
 
 const ROOT = path.join(__dirname, '..', '..');
 const TS_NODE = require.resolve('ts-node/dist/bin.js');
+const REPORT_BYTES = 5.5 * 1024 * 1024;
 
 /** A running `local/main.ts`: its output so far, and a wait for a line that matches. */
 interface LocalRun {
@@ -85,6 +86,9 @@ let answering: LocalRun;
 beforeAll(async () => {
   origin = await startOrigin();
   origin.route('/index.html', { body: '<h1>home</h1>', headers: { 'content-type': 'text/html' } });
+  // Streamed (under the 6 MiB streamThreshold) and stored in two parts: the last part and the upload's completion
+  // go on after the viewer's last byte.
+  origin.route('/report.bin', { body: Buffer.alloc(REPORT_BYTES, 7), headers: { 'content-type': 'application/octet-stream' } });
   const closed = http.createServer().listen(0, '127.0.0.1');
   await once(closed, 'listening');
   closedPort = (closed.address() as AddressInfo).port;
@@ -117,7 +121,7 @@ test('an origin that cannot be reached is said plainly at start, and the stack s
   expect(run.output()).toMatch(/SIGTERM: stopping…\nstopped\.\n$/);
 });
 
-test('an origin that answers: the banner says so, "/" is logged as a miss then a hit of the key index.html, in that order', async () => {
+test('an origin that answers: the banner says so, "/" is logged as a miss then a hit of index.html; a miss is logged before a hit sent once its answer ended', async () => {
   const run = answering;
   const [, viewerUrl] = await run.waitFor(/The mirror runs locally\. Open (http:\/\/127\.0\.0\.1:\d+)\//);
   await run.waitFor(/Ctrl-C stops everything\./);
@@ -133,8 +137,20 @@ test('an origin that answers: the banner says so, "/" is logged as a miss then a
   const hit = await send(viewerUrl, '/');
   expect(hit.body.toString()).toBe('<h1>home</h1>');
   await run.waitFor(/^HIT {2}\/ → key index\.html, from the bucket/m);
+
+  // Another miss, and a hit (of the key stored above, so surely a hit) sent the moment the miss's answer ended, not
+  // after its log line: the miss's function is still storing, and reports after the hit is over (5 runs of 5 here).
+  // The log still has the miss first, as the requests finished (a log written as reports came has the hit first).
+  const report = await send(viewerUrl, '/report.bin');
+  expect([report.status, report.headers['x-mirror'], report.body.length]).toEqual([200, 'miss', REPORT_BYTES]);
+  const next = await send(viewerUrl, '/');
+  expect([next.status, next.headers['x-mirror'], next.body.toString()]).toEqual([200, undefined, '<h1>home</h1>']);
+  await run.waitFor(/^MISS \/report\.bin → key report\.bin: origin 200 in \d+ ms → stored/m);
+  // Both lines are out (in whichever order): the second HIT of "/" and the MISS above.
+  await run.waitFor(/^HIT {2}\/ [^]*^HIT {2}\/ /m);
   const lines = run.output().split('\n').filter((line) => /^(MISS|HIT) /.test(line));
-  expect(lines.map((line) => line.slice(0, 4))).toEqual(['MISS', 'HIT ']);
+  expect(lines.map((line) => line.slice(0, 4))).toEqual(['MISS', 'HIT ', 'MISS', 'HIT ']);
+  expect(lines[2]).toMatch(/^MISS \/report\.bin /);
   expect(await run.stop()).toBe(0);
 });
 

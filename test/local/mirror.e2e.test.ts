@@ -11,6 +11,7 @@ import { Duration, Size } from 'aws-cdk-lib';
 import { sendAndSettle, sendRaw, sha256, synthesizeForTest } from './helpers';
 import { expectLargeStoredBeforeRedirect, expectMissThenHit, originCount, Setup, storedObject } from './scenarios';
 import { LocalOrigin, patternBuffer, startOrigin } from '../../local/origin/server';
+import { formatRequest } from '../../local/request-log';
 import { startLocalMirror } from '../../local/stack';
 import { MirrorOriginDistribution } from '../../src';
 import { REJECTED_PATHS, urlLookingPaths } from '../handler/hostile-paths';
@@ -109,17 +110,26 @@ test('a 404 from the origin passes through and nothing is stored; for notFoundTt
   expect(second.reply.status).toBe(404);
   expect(second.reply.headers['x-mirror']).toBe('waited');
   expect(second.record.handlerLog).toMatchObject({ outcome: 'waited', singleFlight: { role: 'waiter', holderOutcome: 'not-found' } });
+  // The local log says the same as the header: a waiter, not a miss.
+  expect(formatRequest(second.record)).toMatch(/^WAIT \/nowhere\.html → key mirror\/nowhere\.html: another request's fetch ended not-found/);
   expect(originCount(setup, '/nowhere.html')).toBe(1);
 });
 
-test('HEAD on a miss answers the headers and stores the object', async () => {
+test('HEAD on a miss answers the headers and stores the object; `curl -sI` of the miss and the hit differ by x-mirror', async () => {
   const body = patternBuffer({ size: 300_000, seed: 11 });
   origin.route('/base/head.bin', { body, headers: { 'content-type': 'application/octet-stream' } });
   const head = await sendAndSettle(setup.mirror, '/head.bin', { method: 'HEAD' });
+  expect(head.record.cloudFront.failover).toBe(true);
   expect(head.reply.status).toBe(200);
   expect(head.reply.headers['content-length']).toBe(String(body.length));
+  expect(head.reply.headers['x-mirror']).toBe('miss');
   expect(head.reply.body.length).toBe(0);
   expect(sha256((await storedObject(setup, '/head.bin'))!.body)).toBe(sha256(body));
+  const headHit = await sendAndSettle(setup.mirror, '/head.bin', { method: 'HEAD' });
+  expect(headHit.record.cloudFront.servedBy).toBe('s3');
+  expect(headHit.reply.status).toBe(200);
+  expect(headHit.reply.headers['content-length']).toBe(String(body.length));
+  expect(headHit.reply.headers['x-mirror']).toBeUndefined();
   const get = await sendAndSettle(setup.mirror, '/head.bin');
   expect(get.record.cloudFront.servedBy).toBe('s3');
   expect(sha256(get.reply.body)).toBe(sha256(body));

@@ -116,4 +116,18 @@ describe('formatRequest', () => {
     expect(formatRequest({ cloudFront: cloudFrontRecord('e', { rawUrl: '/%ZZ', failover: true, servedBy: 'function-url', status: 400 }), handlerLog: rejected }))
       .toBe('MISS /%ZZ → rejected: invalid percent-encoding, nothing stored (400, 3 ms)');
   });
+
+  test('a single-flight waiter (x-mirror: waited) has a line of its own, never a MISS: no fetch, and what it answered with', () => {
+    const waiter = (cfId: string, status: number, singleFlight: Record<string, unknown>) => {
+      const log = { key: 'big.bin', outcome: 'waited', status, bytes: 0, singleFlight };
+      const cloudFront = cloudFrontRecord(cfId, { rawUrl: '/big.bin', failover: true, servedBy: 'function-url', status, durationMs: 40 });
+      return formatRequest({ cloudFront, invocation: invocationRecord(cfId, log), handlerLog: log, key: 'big.bin' });
+    };
+    expect(waiter('f', 200, { role: 'waiter', waitedMs: 31, holderOutcome: 'stored' }))
+      .toBe('WAIT /big.bin → key big.bin: another request fetched it, answered from the bucket, no fetch (200, 1.0 KiB, 40 ms, 31 ms of it waiting)');
+    expect(waiter('g', 404, { role: 'waiter', waitedMs: 12, holderOutcome: 'not-found' }))
+      .toBe('WAIT /big.bin → key big.bin: another request\'s fetch ended not-found, answered with its verdict, no fetch (404, 1.0 KiB, 40 ms, 12 ms of it waiting)');
+    expect(waiter('h', 302, { role: 'waiter', waitedMs: 30_000 }))
+      .toBe('WAIT /big.bin → key big.bin: another request is still fetching it, answered with a redirect to try again, no fetch (302, 1.0 KiB, 40 ms, 30000 ms of it waiting)');
+  });
 });
