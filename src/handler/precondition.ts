@@ -23,11 +23,13 @@ export function conditionParams(precondition: StorePrecondition): { IfNoneMatch?
 
 /**
  * Whether S3 refused the write because its condition did not hold: 412 PreconditionFailed; 409 a conflicting
- * conditional write of the key in flight; and, for If-Match, 404 NoSuchKey (the version checked is gone).
+ * conditional write of the key in flight; and, for If-Match, 404 NoSuchKey (the version checked is gone). A 404 that
+ * names another missing thing (NoSuchBucket, NoSuchUpload) is a failed store, not a lost race.
  */
 export function isPreconditionFailure(err: unknown, precondition: StorePrecondition): boolean {
   const e = err as { name?: unknown; $metadata?: { httpStatusCode?: unknown } } | undefined;
   const status = e?.$metadata?.httpStatusCode;
   if (status === 412 || e?.name === 'PreconditionFailed' || e?.name === 'ConditionalRequestConflict') return true;
-  return isReplace(precondition) && (status === 404 || e?.name === 'NoSuchKey');
+  if (!isReplace(precondition)) return false;
+  return e?.name === 'NoSuchKey' || (status === 404 && e?.name !== 'NoSuchBucket' && e?.name !== 'NoSuchUpload');
 }
