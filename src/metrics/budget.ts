@@ -122,41 +122,32 @@ export class OriginBudget extends Construct {
       '(the handler\'s reserved concurrency is set to 0): objects in the bucket are still served, misses get errors from CloudFront. ' +
       'Find out why first: the handler\'s log lines name every key fetched (a flood of unique missing paths is a crawler or an attack: ' +
       'a WAF rate rule stops it). ';
-    const limits: { id: string; exceeded: string; alarm: (id: string, description: string) => cloudwatch.Alarm }[] = [];
+    // One alarm per limit: above its threshold in one period of its metric.
+    const limit = (id: string, metric: cloudwatch.Metric, threshold: number, exceeded: string) => ({
+      exceeded,
+      alarm: (description: string) => metric.createAlarm(this, id, {
+        alarmDescription: description,
+        threshold,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+    });
+    const limits = [];
     if (budget.bytesPerHour) {
-      const limit = budget.bytesPerHour.toBytes();
-      limits.push({
-        id: 'BytesAlarm',
-        exceeded: `More than ${limit} bytes came from the origin in an hour.`,
-        alarm: (id, description) => metrics.bytesFromOrigin({ period: Duration.hours(1) }).createAlarm(this, id, {
-          alarmDescription: description,
-          threshold: limit,
-          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-          evaluationPeriods: 1,
-          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        }),
-      });
+      const bytes = budget.bytesPerHour.toBytes();
+      limits.push(limit('BytesAlarm', metrics.bytesFromOrigin({ period: Duration.hours(1) }), bytes, `More than ${bytes} bytes came from the origin in an hour.`));
     }
     if (budget.requestsPerMinute !== undefined) {
-      const limit = budget.requestsPerMinute;
-      limits.push({
-        id: 'RequestsAlarm',
-        exceeded: `More than ${limit} requests went to the origin in a minute.`,
-        alarm: (id, description) => metrics.originRequests({ period: Duration.minutes(1) }).createAlarm(this, id, {
-          alarmDescription: description,
-          threshold: limit,
-          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-          evaluationPeriods: 1,
-          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        }),
-      });
+      const requests = budget.requestsPerMinute;
+      limits.push(limit('RequestsAlarm', metrics.originRequests({ period: Duration.minutes(1) }), requests, `More than ${requests} requests went to the origin in a minute.`));
     }
-    if (limits.length === 1) return limits[0].alarm(limits[0].id, `${what}${limits[0].exceeded} ${turnOn}`);
-    const parts = limits.map((limit) => limit.alarm(limit.id, `cdk-mirror-origin ${describedName(mirrorName)}: one limit of the ` +
-      `origin budget. ${limit.exceeded} It has no action of its own: the budget's composite alarm (BudgetAlarm) stops fetching.`));
+    if (limits.length === 1) return limits[0].alarm(`${what}${limits[0].exceeded} ${turnOn}`);
+    const parts = limits.map((one) => one.alarm(`cdk-mirror-origin ${describedName(mirrorName)}: one limit of the ` +
+      `origin budget. ${one.exceeded} It has no action of its own: the budget's composite alarm (BudgetAlarm) stops fetching.`));
     return new cloudwatch.CompositeAlarm(this, 'BudgetAlarm', {
       alarmRule: cloudwatch.AlarmRule.anyOf(...parts.map((alarm) => cloudwatch.AlarmRule.fromAlarm(alarm, cloudwatch.AlarmState.ALARM))),
-      alarmDescription: `${what}${limits.map((limit, i) => sentencePart(limit.exceeded, i)).join(', or ')}. ${turnOn}`,
+      alarmDescription: `${what}${limits.map((one, i) => sentencePart(one.exceeded, i)).join(', or ')}. ${turnOn}`,
     });
   }
 }
